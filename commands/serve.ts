@@ -1,0 +1,36 @@
+import {startServer} from '../src/http/server.js'
+import {CrashlogCommand, settingFlags} from '../src/cli/base-command.js'
+import {DEFAULT_DB, SETTINGS} from '../src/config.js'
+
+export default class Serve extends CrashlogCommand {
+  static override summary = 'Run the crashlog server (API and ingestion)'
+  static override description = `Starts the HTTP server on the configured database (default: embedded SQLite under ./crashlog-data).
+Every setting can also come from its CRASHLOG_* variable or a JSON --config file; a flag wins over a variable, a variable over the file.
+Stops gracefully on SIGINT / SIGTERM: in-flight requests finish, then the database is closed.`
+  static override examples = [
+    '<%= config.bin %> serve',
+    '<%= config.bin %> serve --port 9000 --host 0.0.0.0 --signup closed',
+    '<%= config.bin %> serve --db mongodb://db1,db2,db3/crashlog?replicaSet=rs0',
+  ]
+  static override flags = settingFlags(...SETTINGS.map((s) => s.flag).filter((f) => f !== 'db'))
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Serve)
+    const {config, store, services} = await this.open(flags)
+    const running = await startServer({config, store, services})
+    this.log(`crashlog listening on ${running.url}`)
+    this.log(`database: ${store.displayUrl}`)
+    this.log(`signup: ${config.signup}`)
+    if ((await services.users.count()) === 0) {
+      this.log('No user exists yet. Create the first admin with:')
+      this.log(`  ${this.config.bin} user create --admin --email you@example.com --name "Your Name"${config.db === DEFAULT_DB ? '' : ` --db '${store.displayUrl}'`}`)
+    }
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', resolve)
+      process.once('SIGTERM', resolve)
+    })
+    this.log(`${signal}: shutting down`)
+    await running.close()
+    await this.closeStore()
+  }
+}

@@ -1,0 +1,10 @@
+import type {Context, Next} from 'koa'
+
+/** Headers every response carries; the API is JSON, never a page to frame or sniff. */
+export async function securityHeaders(ctx: Context, next: Next): Promise<void> {
+  ctx.set('X-Content-Type-Options', 'nosniff')
+  ctx.set('X-Frame-Options', 'DENY')
+  ctx.set('Referrer-Policy', 'no-referrer')
+  ctx.set('Cache-Control', 'no-store')
+  await next()
+}

@@ -1,0 +1,543 @@
+import {randomUUID} from 'node:crypto'
+import {mkdirSync} from 'node:fs'
+import {dirname, resolve} from 'node:path'
+import Database from 'better-sqlite3'
+import {displayDbUrl} from '../display-url.js'
+import {
+  DuplicateKeyError,
+  StoreUnavailableError,
+  type ErrorEvent,
+  type EventListOptions,
+  type NewProject,
+  type NewUser,
+  type Project,
+  type ProjectPatch,
+  type Role,
+  type Store,
+  type User,
+} from '../types.js'
+
+type Db = Database.Database
+
+/**
+ * Ordered schema migrations. Entry i moves the schema from version i to i + 1
+ * (PRAGMA user_version). Append only: never edit a migration that has shipped.
+ */
+const MIGRATIONS: readonly string[] = [
+  // 1: the initial schema.
+  `
+  CREATE TABLE users (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    email         TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+  );
+
+  -- AUTOINCREMENT: a deleted project's id is never handed out again, so an old
+  -- Sentry DSN can never start feeding a different project.
+  CREATE TABLE projects (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    owner_id       TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    description    TEXT NOT NULL,
+    slug           TEXT NOT NULL UNIQUE,
+    key_hash       TEXT NOT NULL UNIQUE,
+    key_prefix     TEXT NOT NULL,
+    rate_limit     INTEGER,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    key_rotated_at INTEGER NOT NULL
+  );
+  CREATE INDEX projects_owner ON projects (owner_id, id);
+
+  -- Event ids are unique across projects, like the MongoDB engine's _id.
+  -- The columns are what queries filter and sort on; doc holds the full record.
+  CREATE TABLE errors (
+    id          TEXT PRIMARY KEY,
+    project_id  INTEGER NOT NULL,
+    timestamp   INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    level       TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    message     TEXT NOT NULL,
+    fingerprint TEXT,
+    issue_id    TEXT,
+    doc         TEXT NOT NULL
+  );
+  CREATE INDEX errors_project_time ON errors (project_id, timestamp DESC, id DESC);
+
+  CREATE TABLE issues (
+    id          TEXT PRIMARY KEY,
+    project_id  INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    message     TEXT NOT NULL,
+    level       TEXT NOT NULL,
+    status      TEXT NOT NULL DEFAULT 'unresolved',
+    count       INTEGER NOT NULL DEFAULT 0,
+    first_seen  INTEGER NOT NULL,
+    last_seen   INTEGER NOT NULL,
+    UNIQUE (project_id, fingerprint)
+  );
+
+  CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
+]
+
+interface UserRow {
+  id: string
+  name: string
+  email: string
+  password_hash: string
+  role: string
+  created_at: number
+  updated_at: number
+}
+
+interface ProjectRow {
+  id: number
+  owner_id: string
+  name: string
+  description: string
+  slug: string
+  key_hash: string
+  key_prefix: string
+  rate_limit: number | null
+  created_at: number
+  updated_at: number
+  key_rotated_at: number
+}
+
+interface EventRow {
+  timestamp: number
+  received_at: number
+  fingerprint: string | null
+  issue_id: string | null
+  doc: string
+}
+
+/** Maps "table.column" of a UNIQUE / PRIMARY KEY failure to the API's field name. */
+const UNIQUE_FIELDS: Record<string, string> = {
+  'users.id': 'id',
+  'users.email': 'email',
+  'projects.id': 'id',
+  'projects.slug': 'slug',
+  'projects.key_hash': 'keyHash',
+  'errors.id': 'id',
+  'issues.id': 'id',
+  'issues.project_id, issues.fingerprint': 'fingerprint',
+  'settings.key': 'key',
+}
+
+/** Error codes that mean "the database cannot serve this now", not "this request is wrong". */
+const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY|NOTADB|CORRUPT|PROTOCOL)/
+
+function sqliteCode(err: unknown): string | undefined {
+  if (err instanceof Database.SqliteError) return err.code
+  return undefined
+}
+
+/** `sqlite:<path>` → absolute file path. Relative paths resolve against the cwd. */
+export function sqlitePathFromUrl(url: string): string {
+  if (!url.startsWith('sqlite:')) throw new Error(`not a sqlite: URL: ${url}`)
+  let path = url.slice('sqlite:'.length)
+  // Tolerate sqlite:///abs/path and sqlite://./rel as well as sqlite:./rel.
+  if (path.startsWith('//')) path = path.slice(2)
+  if (path === '') throw new Error('the sqlite: URL names no file')
+  return resolve(process.cwd(), path)
+}
+
+export class SqliteStore implements Store {
+  readonly engine = 'sqlite' as const
+  readonly displayUrl: string
+  readonly path: string
+
+  private db: Db | null = null
+  private stmts: ReturnType<SqliteStore['prepare']> | null = null
+  private closed = false
+
+  constructor(url: string) {
+    this.displayUrl = displayDbUrl(url)
+    this.path = sqlitePathFromUrl(url)
+  }
+
+  async init(): Promise<void> {
+    if (this.closed) throw new Error('store is closed')
+    this.guard(() => {
+      if (this.db === null) this.db = this.open()
+      this.migrate(this.db)
+      if (this.stmts === null) this.stmts = this.prepare(this.db)
+    })
+  }
+
+  async ping(): Promise<void> {
+    this.guard(() => {
+      this.conn().prepare('SELECT 1').get()
+    })
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    if (this.db !== null) {
+      this.db.close()
+      this.db = null
+      this.stmts = null
+    }
+  }
+
+  // ---- users ---------------------------------------------------------------
+
+  async createUser(user: NewUser): Promise<User> {
+    const now = Date.now()
+    const row: UserRow = {
+      id: randomUUID(),
+      name: user.name,
+      email: user.email,
+      password_hash: user.passwordHash,
+      role: user.role,
+      created_at: now,
+      updated_at: now,
+    }
+    this.guard(() => this.s().insertUser.run(row))
+    return toUser(row)
+  }
+
+  async findUserById(id: string): Promise<User | null> {
+    return this.guard(() => optional(this.s().userById.get(id) as UserRow | undefined, toUser))
+  }
+
+  async findUserByEmail(email: string): Promise<User | null> {
+    return this.guard(() => optional(this.s().userByEmail.get(email) as UserRow | undefined, toUser))
+  }
+
+  async listUsers(): Promise<User[]> {
+    return this.guard(() => (this.s().listUsers.all() as UserRow[]).map(toUser))
+  }
+
+  async countUsers(): Promise<number> {
+    return this.guard(() => (this.s().countUsers.get() as {n: number}).n)
+  }
+
+  // ---- projects ------------------------------------------------------------
+
+  async createProject(project: NewProject): Promise<Project> {
+    const now = Date.now()
+    return this.guard(() => {
+      const result = this.s().insertProject.run({
+        owner_id: project.ownerId,
+        name: project.name,
+        description: project.description,
+        slug: project.slug,
+        key_hash: project.keyHash,
+        key_prefix: project.keyPrefix,
+        rate_limit: null,
+        created_at: now,
+        updated_at: now,
+        key_rotated_at: now,
+      })
+      const id = Number(result.lastInsertRowid)
+      return toProject(this.s().projectById.get(id) as ProjectRow)
+    })
+  }
+
+  async findProjectById(id: number): Promise<Project | null> {
+    return this.guard(() => optional(this.s().projectById.get(id) as ProjectRow | undefined, toProject))
+  }
+
+  async findProjectBySlug(slug: string): Promise<Project | null> {
+    return this.guard(() => optional(this.s().projectBySlug.get(slug) as ProjectRow | undefined, toProject))
+  }
+
+  async findProjectByKeyHash(keyHash: string): Promise<Project | null> {
+    return this.guard(() => optional(this.s().projectByKeyHash.get(keyHash) as ProjectRow | undefined, toProject))
+  }
+
+  async listProjects(filter: {ownerId?: string} = {}): Promise<Project[]> {
+    return this.guard(() => {
+      const rows =
+        filter.ownerId === undefined
+          ? (this.s().listProjects.all() as ProjectRow[])
+          : (this.s().listProjectsByOwner.all(filter.ownerId) as ProjectRow[])
+      return rows.map(toProject)
+    })
+  }
+
+  async updateProject(id: number, patch: ProjectPatch): Promise<Project | null> {
+    return this.guard(() =>
+      this.conn().transaction((): Project | null => {
+        const current = this.s().projectById.get(id) as ProjectRow | undefined
+        if (current === undefined) return null
+        // Read, merge, write with one prepared statement instead of building SQL per patch shape.
+        const next: ProjectRow = {
+          ...current,
+          name: patch.name ?? current.name,
+          description: patch.description ?? current.description,
+          slug: patch.slug ?? current.slug,
+          rate_limit: patch.rateLimit === undefined ? current.rate_limit : patch.rateLimit,
+          updated_at: Date.now(),
+        }
+        this.s().updateProject.run(next)
+        return toProject(next)
+      })(),
+    )
+  }
+
+  async rotateProjectKey(id: number, keyHash: string, keyPrefix: string): Promise<Project | null> {
+    const now = Date.now()
+    return this.guard(() =>
+      this.conn().transaction((): Project | null => {
+        const result = this.s().rotateKey.run({id, key_hash: keyHash, key_prefix: keyPrefix, now})
+        if (result.changes === 0) return null
+        return toProject(this.s().projectById.get(id) as ProjectRow)
+      })(),
+    )
+  }
+
+  async deleteProject(id: number): Promise<boolean> {
+    return this.guard(() =>
+      this.conn().transaction((): boolean => {
+        this.s().deleteProjectErrors.run(id)
+        this.s().deleteProjectIssues.run(id)
+        return this.s().deleteProject.run(id).changes > 0
+      })(),
+    )
+  }
+
+  // ---- events --------------------------------------------------------------
+
+  async insertEvents(events: ErrorEvent[]): Promise<void> {
+    if (events.length === 0) return
+    this.guard(() =>
+      this.conn().transaction(() => {
+        const insert = this.s().insertEvent
+        for (const event of events) {
+          insert.run({
+            id: event.id,
+            project_id: event.projectId,
+            timestamp: event.timestamp.getTime(),
+            received_at: event.receivedAt.getTime(),
+            level: event.level,
+            type: event.type,
+            message: event.message,
+            fingerprint: event.fingerprint ?? null,
+            issue_id: event.issueId ?? null,
+            doc: JSON.stringify(event),
+          })
+        }
+      })(),
+    )
+  }
+
+  async findEvent(projectId: number, id: string): Promise<ErrorEvent | null> {
+    return this.guard(() => optional(this.s().eventById.get(projectId, id) as EventRow | undefined, toEvent))
+  }
+
+  async listEvents(projectId: number, options: EventListOptions): Promise<ErrorEvent[]> {
+    const limit = Math.max(0, Math.floor(options.limit))
+    return this.guard(() => (this.s().listEvents.all(projectId, limit) as EventRow[]).map(toEvent))
+  }
+
+  async countEvents(projectId: number): Promise<number> {
+    return this.guard(() => (this.s().countEvents.get(projectId) as {n: number}).n)
+  }
+
+  // ---- settings ------------------------------------------------------------
+
+  async getSetting(key: string): Promise<string | null> {
+    return this.guard(() => (this.s().getSetting.get(key) as {value: string} | undefined)?.value ?? null)
+  }
+
+  async setSettingIfAbsent(key: string, value: string): Promise<string> {
+    return this.guard(() => {
+      // INSERT OR IGNORE + read back: another process (a CLI next to the server)
+      // may win the race; whoever wins, everybody returns the stored value.
+      this.s().insertSettingIfAbsent.run(key, value)
+      return (this.s().getSetting.get(key) as {value: string}).value
+    })
+  }
+
+  // ---- internals -----------------------------------------------------------
+
+  private open(): Db {
+    mkdirSync(dirname(this.path), {recursive: true})
+    const db = new Database(this.path)
+    try {
+      // WAL: readers never block the writer. busy_timeout: a CLI writing next to
+      // the server waits instead of failing. synchronous=FULL: a 202 means the
+      // event survived a power cut, not only a process crash.
+      db.pragma('journal_mode = WAL')
+      db.pragma('busy_timeout = 5000')
+      db.pragma('synchronous = FULL')
+      db.pragma('foreign_keys = ON')
+    } catch (err) {
+      db.close()
+      throw err
+    }
+    return db
+  }
+
+  private migrate(db: Db): void {
+    const current = db.pragma('user_version', {simple: true}) as number
+    if (current > MIGRATIONS.length) {
+      throw new Error(
+        `the database ${this.displayUrl} has schema version ${current}, newer than this crashlog knows (${MIGRATIONS.length}); upgrade crashlog`,
+      )
+    }
+    if (current === MIGRATIONS.length) return
+    // IMMEDIATE takes the write lock before re-reading the version, so two
+    // processes starting at once cannot both run the same migration.
+    db.transaction(() => {
+      let version = db.pragma('user_version', {simple: true}) as number
+      while (version < MIGRATIONS.length) {
+        db.exec(MIGRATIONS[version] as string)
+        version += 1
+        db.pragma(`user_version = ${version}`)
+      }
+    }).immediate()
+  }
+
+  private prepare(db: Db) {
+    const userCols = 'id, name, email, password_hash, role, created_at, updated_at'
+    const projectCols =
+      'id, owner_id, name, description, slug, key_hash, key_prefix, rate_limit, created_at, updated_at, key_rotated_at'
+    const eventCols = 'timestamp, received_at, fingerprint, issue_id, doc'
+    return {
+      insertUser: db.prepare(
+        `INSERT INTO users (${userCols}) VALUES (@id, @name, @email, @password_hash, @role, @created_at, @updated_at)`,
+      ),
+      userById: db.prepare(`SELECT ${userCols} FROM users WHERE id = ?`),
+      userByEmail: db.prepare(`SELECT ${userCols} FROM users WHERE email = ?`),
+      listUsers: db.prepare(`SELECT ${userCols} FROM users ORDER BY created_at, id`),
+      countUsers: db.prepare('SELECT count(*) AS n FROM users'),
+
+      insertProject: db.prepare(
+        `INSERT INTO projects (owner_id, name, description, slug, key_hash, key_prefix, rate_limit, created_at, updated_at, key_rotated_at)
+         VALUES (@owner_id, @name, @description, @slug, @key_hash, @key_prefix, @rate_limit, @created_at, @updated_at, @key_rotated_at)`,
+      ),
+      projectById: db.prepare(`SELECT ${projectCols} FROM projects WHERE id = ?`),
+      projectBySlug: db.prepare(`SELECT ${projectCols} FROM projects WHERE slug = ?`),
+      projectByKeyHash: db.prepare(`SELECT ${projectCols} FROM projects WHERE key_hash = ?`),
+      listProjects: db.prepare(`SELECT ${projectCols} FROM projects ORDER BY id`),
+      listProjectsByOwner: db.prepare(`SELECT ${projectCols} FROM projects WHERE owner_id = ? ORDER BY id`),
+      updateProject: db.prepare(
+        `UPDATE projects SET name = @name, description = @description, slug = @slug, rate_limit = @rate_limit,
+         updated_at = @updated_at WHERE id = @id`,
+      ),
+      rotateKey: db.prepare(
+        `UPDATE projects SET key_hash = @key_hash, key_prefix = @key_prefix, key_rotated_at = @now, updated_at = @now
+         WHERE id = @id`,
+      ),
+      deleteProjectErrors: db.prepare('DELETE FROM errors WHERE project_id = ?'),
+      deleteProjectIssues: db.prepare('DELETE FROM issues WHERE project_id = ?'),
+      deleteProject: db.prepare('DELETE FROM projects WHERE id = ?'),
+
+      insertEvent: db.prepare(
+        `INSERT INTO errors (id, project_id, timestamp, received_at, level, type, message, fingerprint, issue_id, doc)
+         VALUES (@id, @project_id, @timestamp, @received_at, @level, @type, @message, @fingerprint, @issue_id, @doc)`,
+      ),
+      eventById: db.prepare(`SELECT ${eventCols} FROM errors WHERE project_id = ? AND id = ?`),
+      listEvents: db.prepare(
+        `SELECT ${eventCols} FROM errors WHERE project_id = ? ORDER BY timestamp DESC, id DESC LIMIT ?`,
+      ),
+      countEvents: db.prepare('SELECT count(*) AS n FROM errors WHERE project_id = ?'),
+
+      getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
+      insertSettingIfAbsent: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
+    }
+  }
+
+  private conn(): Db {
+    if (this.db === null) throw new Error(this.closed ? 'store is closed' : 'store is not initialised: call init()')
+    return this.db
+  }
+
+  private s(): NonNullable<SqliteStore['stmts']> {
+    this.conn()
+    if (this.stmts === null) throw new Error('store is not initialised: call init()')
+    return this.stmts
+  }
+
+  /** Runs fn, translating SQLite errors into the store's typed errors. */
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn()
+    } catch (err) {
+      throw this.translate(err)
+    }
+  }
+
+  private translate(err: unknown): unknown {
+    const code = sqliteCode(err)
+    if (code === undefined) {
+      // mkdir of the data folder: no permission, read-only disk, disk full.
+      const errno = (err as NodeJS.ErrnoException | null)?.code
+      if (typeof errno === 'string' && /^E(ACCES|PERM|ROFS|NOSPC|NOTDIR|EXIST|IO)$/.test(errno)) {
+        return new StoreUnavailableError(`cannot open SQLite database at ${this.path} (${(err as Error).message})`, {
+          cause: err,
+        })
+      }
+      return err
+    }
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      // The message reads "UNIQUE constraint failed: users.email".
+      const columns = (err as Error).message.replace(/^.*constraint failed:\s*/i, '').trim()
+      return new DuplicateKeyError(UNIQUE_FIELDS[columns] ?? columns)
+    }
+    if (UNAVAILABLE_CODES.test(code)) {
+      return new StoreUnavailableError(
+        `cannot use SQLite database at ${this.path} (${(err as Error).message})`,
+        {cause: err},
+      )
+    }
+    return err
+  }
+}
+
+function optional<R, T>(row: R | undefined, map: (row: R) => T): T | null {
+  return row === undefined ? null : map(row)
+}
+
+function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    passwordHash: row.password_hash,
+    role: row.role as Role,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  }
+}
+
+function toProject(row: ProjectRow): Project {
+  return {
+    id: row.id,
+    ownerId: row.owner_id,
+    name: row.name,
+    description: row.description,
+    slug: row.slug,
+    keyHash: row.key_hash,
+    keyPrefix: row.key_prefix,
+    rateLimit: row.rate_limit,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    keyRotatedAt: new Date(row.key_rotated_at),
+  }
+}
+
+function toEvent(row: EventRow): ErrorEvent {
+  const doc = JSON.parse(row.doc) as ErrorEvent
+  // Columns win over the document: they are what later updates (issue grouping) touch.
+  const event: ErrorEvent = {...doc, timestamp: new Date(row.timestamp), receivedAt: new Date(row.received_at)}
+  if (row.fingerprint !== null) event.fingerprint = row.fingerprint
+  else delete event.fingerprint
+  if (row.issue_id !== null) event.issueId = row.issue_id
+  else delete event.issueId
+  return event
+}

@@ -1,0 +1,545 @@
+// The Store contract: the same behaviour from both engines, over real databases.
+
+import {randomBytes} from 'node:crypto'
+import {expect} from 'chai'
+import {ConfigError} from '../../src/errors.js'
+import {MongoStore} from '../../src/store/mongo/mongo-store.js'
+import {displayDbUrl, openStore} from '../../src/store/open.js'
+import {
+  DuplicateKeyError,
+  StoreUnavailableError,
+  type ErrorEvent,
+  type NewProject,
+  type NewUser,
+  type Store,
+} from '../../src/store/types.js'
+import {describeEachEngine, openTestStore} from '../support/engines.js'
+
+function unique(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`
+}
+
+function newUser(overrides: Partial<NewUser> = {}): NewUser {
+  return {
+    name: 'Ada Lovelace',
+    email: `${unique('ada')}@example.com`,
+    passwordHash: '$2b$04$abcdefghijklmnopqrstuuJ0M0u6Xb0pZz1p2q3r4s5t6u7v8w9x0',
+    role: 'member',
+    ...overrides,
+  }
+}
+
+function newProject(ownerId: string, overrides: Partial<NewProject> = {}): NewProject {
+  const keyHash = randomBytes(32).toString('hex')
+  return {
+    ownerId,
+    name: 'Web shop',
+    description: 'the storefront',
+    slug: unique('shop'),
+    keyHash,
+    keyPrefix: keyHash.slice(0, 8),
+    ...overrides,
+  }
+}
+
+let eventSeq = 0
+
+function minimalEvent(projectId: number, overrides: Partial<ErrorEvent> = {}): ErrorEvent {
+  eventSeq += 1
+  return {
+    id: `evt-${String(eventSeq).padStart(6, '0')}-${randomBytes(4).toString('hex')}`,
+    projectId,
+    receivedAt: new Date('2024-05-01T10:00:00.123Z'),
+    timestamp: new Date('2024-05-01T09:59:59.456Z'),
+    level: 'error',
+    type: 'TypeError',
+    message: "Cannot read properties of undefined (reading 'x')",
+    tags: {},
+    ...overrides,
+  }
+}
+
+function fullEvent(projectId: number, overrides: Partial<ErrorEvent> = {}): ErrorEvent {
+  return minimalEvent(projectId, {
+    issueId: 'iss-1',
+    fingerprint: 'f'.repeat(40),
+    level: 'fatal',
+    stack: "TypeError: Cannot read properties of undefined (reading 'x')\n    at main (app.js:10:5)",
+    tags: {feature: 'checkout', 'release.stage': 'beta', empty: ''},
+    environment: 'production',
+    release: 'shop@1.2.3',
+    platform: 'javascript',
+    url: 'https://shop.example.com/cart?id=1',
+    browser: {name: 'Firefox', version: '126.0'},
+    os: {name: 'Linux'},
+    client: {ip: '203.0.113.9', nested: {depth: 2, list: [1, 'two', {three: 3}], flag: true, none: null}},
+    user: {id: 'u-42', email: 'buyer@example.com'},
+    sdk: {name: 'crashlog.js', version: '0.1.0', integrations: ['dedupe', 'breadcrumbs']},
+    ...overrides,
+  })
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise
+  } catch (err) {
+    return err
+  }
+  throw new Error('expected the promise to reject')
+}
+
+async function expectDuplicate(promise: Promise<unknown>, field: string): Promise<void> {
+  const err = await rejection(promise)
+  expect(err, String(err)).to.be.instanceOf(DuplicateKeyError)
+  expect((err as DuplicateKeyError).field).to.equal(field)
+}
+
+const tick = (ms = 5): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+describeEachEngine('Store contract', (engine) => {
+  let store: Store
+
+  beforeEach(async function () {
+    store = await openTestStore(engine)
+  })
+
+  afterEach(async function () {
+    await store?.close()
+  })
+
+  describe('lifecycle', () => {
+    it('reports its engine and a display URL', () => {
+      expect(store.engine).to.equal(engine.name)
+      expect(store.displayUrl).to.be.a('string').and.not.equal('')
+    })
+
+    it('answers ping', async () => {
+      await store.ping()
+    })
+
+    it('init is idempotent and keeps the data', async () => {
+      const user = await store.createUser(newUser())
+      await store.init()
+      await store.init()
+      expect(await store.findUserById(user.id)).to.deep.equal(user)
+    })
+
+    it('keeps data across close and reopen', async () => {
+      const url = engine.newDatabaseUrl()
+      const first = await openStore(url)
+      const user = await first.createUser(newUser())
+      await first.close()
+      const second = await openStore(url)
+      try {
+        expect(await second.findUserById(user.id)).to.deep.equal(user)
+      } finally {
+        await second.close()
+      }
+    })
+  })
+
+  describe('users', () => {
+    it('creates a user with an id and timestamps, and finds it by id and email', async () => {
+      const input = newUser({role: 'admin'})
+      const before = Date.now()
+      const user = await store.createUser(input)
+      expect(user.id).to.be.a('string').and.not.equal('')
+      expect(user).to.include({
+        name: input.name,
+        email: input.email,
+        passwordHash: input.passwordHash,
+        role: 'admin',
+      })
+      expect(user.createdAt).to.be.instanceOf(Date)
+      expect(user.updatedAt).to.be.instanceOf(Date)
+      expect(user.createdAt.getTime()).to.be.within(before - 1000, Date.now() + 1000)
+      expect(await store.findUserById(user.id)).to.deep.equal(user)
+      expect(await store.findUserByEmail(input.email)).to.deep.equal(user)
+    })
+
+    it('returns null for unknown ids and emails', async () => {
+      expect(await store.findUserById('no-such-user')).to.equal(null)
+      expect(await store.findUserByEmail('nobody@example.com')).to.equal(null)
+    })
+
+    it('rejects a duplicate email with DuplicateKeyError(email)', async () => {
+      const input = newUser()
+      await store.createUser(input)
+      await expectDuplicate(store.createUser(newUser({email: input.email})), 'email')
+      expect(await store.countUsers()).to.equal(1)
+    })
+
+    it('lists and counts users', async () => {
+      expect(await store.listUsers()).to.deep.equal([])
+      expect(await store.countUsers()).to.equal(0)
+      const a = await store.createUser(newUser({name: 'A'}))
+      await tick()
+      const b = await store.createUser(newUser({name: 'B'}))
+      await tick()
+      const c = await store.createUser(newUser({name: 'C'}))
+      expect(await store.listUsers()).to.deep.equal([a, b, c])
+      expect(await store.countUsers()).to.equal(3)
+    })
+  })
+
+  describe('projects', () => {
+    let ownerId: string
+
+    beforeEach(async () => {
+      ownerId = (await store.createUser(newUser())).id
+    })
+
+    it('creates a project with a positive integer id and timestamps', async () => {
+      const input = newProject(ownerId)
+      const project = await store.createProject(input)
+      expect(Number.isInteger(project.id)).to.equal(true)
+      expect(project.id).to.be.greaterThan(0)
+      expect(project).to.include({...input, rateLimit: null})
+      expect(project.createdAt).to.be.instanceOf(Date)
+      expect(project.updatedAt).to.be.instanceOf(Date)
+      expect(project.keyRotatedAt).to.be.instanceOf(Date)
+      expect(await store.findProjectById(project.id)).to.deep.equal(project)
+    })
+
+    it('gives increasing ids and never reuses one after a delete', async () => {
+      const first = await store.createProject(newProject(ownerId))
+      const second = await store.createProject(newProject(ownerId))
+      expect(second.id).to.be.greaterThan(first.id)
+      expect(await store.deleteProject(second.id)).to.equal(true)
+      const third = await store.createProject(newProject(ownerId))
+      expect(third.id).to.be.greaterThan(second.id)
+      expect(await store.deleteProject(first.id)).to.equal(true)
+      expect(await store.deleteProject(third.id)).to.equal(true)
+      const fourth = await store.createProject(newProject(ownerId))
+      expect(fourth.id).to.be.greaterThan(third.id)
+    })
+
+    it('rejects a duplicate slug with DuplicateKeyError(slug)', async () => {
+      const existing = await store.createProject(newProject(ownerId))
+      await expectDuplicate(store.createProject(newProject(ownerId, {slug: existing.slug})), 'slug')
+      expect(await store.listProjects()).to.have.length(1)
+    })
+
+    it('rejects a duplicate key hash with DuplicateKeyError(keyHash)', async () => {
+      const existing = await store.createProject(newProject(ownerId))
+      await expectDuplicate(store.createProject(newProject(ownerId, {keyHash: existing.keyHash})), 'keyHash')
+      expect(await store.listProjects()).to.have.length(1)
+      // A failed create does not make the next id collide with an existing one.
+      const next = await store.createProject(newProject(ownerId))
+      expect(next.id).to.be.greaterThan(existing.id)
+    })
+
+    it('finds a project by id, slug and key hash', async () => {
+      const project = await store.createProject(newProject(ownerId))
+      await store.createProject(newProject(ownerId))
+      expect(await store.findProjectById(project.id)).to.deep.equal(project)
+      expect(await store.findProjectBySlug(project.slug)).to.deep.equal(project)
+      expect(await store.findProjectByKeyHash(project.keyHash)).to.deep.equal(project)
+      expect(await store.findProjectById(project.id + 1000)).to.equal(null)
+      expect(await store.findProjectBySlug('no-such-slug')).to.equal(null)
+      expect(await store.findProjectByKeyHash('0'.repeat(64))).to.equal(null)
+    })
+
+    it('lists projects ordered by id, all or by owner', async () => {
+      const otherId = (await store.createUser(newUser())).id
+      const a = await store.createProject(newProject(ownerId))
+      const b = await store.createProject(newProject(otherId))
+      const c = await store.createProject(newProject(ownerId))
+      expect(await store.listProjects()).to.deep.equal([a, b, c])
+      expect(await store.listProjects({})).to.deep.equal([a, b, c])
+      expect(await store.listProjects({ownerId})).to.deep.equal([a, c])
+      expect(await store.listProjects({ownerId: otherId})).to.deep.equal([b])
+      expect(await store.listProjects({ownerId: 'nobody'})).to.deep.equal([])
+    })
+
+    it('updates only the patched fields, including rateLimit', async () => {
+      const project = await store.createProject(newProject(ownerId))
+      await tick()
+      const renamed = await store.updateProject(project.id, {name: 'Renamed'})
+      expect(renamed).to.not.equal(null)
+      expect(renamed!.name).to.equal('Renamed')
+      expect(renamed!.description).to.equal(project.description)
+      expect(renamed!.slug).to.equal(project.slug)
+      expect(renamed!.rateLimit).to.equal(null)
+      expect(renamed!.createdAt).to.deep.equal(project.createdAt)
+      expect(renamed!.keyRotatedAt).to.deep.equal(project.keyRotatedAt)
+      expect(renamed!.updatedAt.getTime()).to.be.greaterThan(project.updatedAt.getTime())
+      expect(await store.findProjectById(project.id)).to.deep.equal(renamed)
+
+      const limited = await store.updateProject(project.id, {rateLimit: 120, description: '', slug: 'new-slug'})
+      expect(limited).to.include({rateLimit: 120, description: '', slug: 'new-slug', name: 'Renamed'})
+      expect(await store.findProjectBySlug('new-slug')).to.deep.equal(limited)
+      expect(await store.findProjectBySlug(project.slug)).to.equal(null)
+
+      const unlimited = await store.updateProject(project.id, {rateLimit: null})
+      expect(unlimited!.rateLimit).to.equal(null)
+      expect(unlimited!.slug).to.equal('new-slug')
+      expect(await store.findProjectById(project.id)).to.deep.equal(unlimited)
+    })
+
+    it('rejects an update to a taken slug with DuplicateKeyError(slug) and changes nothing', async () => {
+      const a = await store.createProject(newProject(ownerId))
+      const b = await store.createProject(newProject(ownerId))
+      await expectDuplicate(store.updateProject(b.id, {slug: a.slug, name: 'X'}), 'slug')
+      expect(await store.findProjectById(b.id)).to.deep.equal(b)
+      // Setting a project's own slug again is not a conflict.
+      const same = await store.updateProject(a.id, {slug: a.slug})
+      expect(same!.slug).to.equal(a.slug)
+    })
+
+    it('lets exactly one of two concurrent creates or updates take a slug', async () => {
+      const slug = unique('contested')
+      const created = await Promise.allSettled([
+        store.createProject(newProject(ownerId, {slug})),
+        store.createProject(newProject(ownerId, {slug})),
+      ])
+      expect(created.filter((r) => r.status === 'fulfilled')).to.have.length(1)
+      const lost = created.find((r) => r.status === 'rejected') as PromiseRejectedResult
+      expect(lost.reason).to.be.instanceOf(DuplicateKeyError)
+      expect((lost.reason as DuplicateKeyError).field).to.equal('slug')
+
+      const a = await store.createProject(newProject(ownerId))
+      const b = await store.createProject(newProject(ownerId))
+      const next = unique('next')
+      const updated = await Promise.allSettled([
+        store.updateProject(a.id, {slug: next}),
+        store.updateProject(b.id, {slug: next}),
+      ])
+      expect(updated.filter((r) => r.status === 'fulfilled')).to.have.length(1)
+      const lostUpdate = updated.find((r) => r.status === 'rejected') as PromiseRejectedResult
+      expect(lostUpdate.reason, String(lostUpdate.reason)).to.be.instanceOf(DuplicateKeyError)
+      expect((lostUpdate.reason as DuplicateKeyError).field).to.equal('slug')
+    })
+
+    it('returns null when updating or rotating an unknown project', async () => {
+      expect(await store.updateProject(999_999, {name: 'x'})).to.equal(null)
+      expect(await store.rotateProjectKey(999_999, 'a'.repeat(64), 'aaaaaaaa')).to.equal(null)
+    })
+
+    it('rotates the key: new hash and prefix, new keyRotatedAt, old hash no longer found', async () => {
+      const project = await store.createProject(newProject(ownerId))
+      await tick()
+      const hash = randomBytes(32).toString('hex')
+      const rotated = await store.rotateProjectKey(project.id, hash, hash.slice(0, 8))
+      expect(rotated).to.not.equal(null)
+      expect(rotated!.keyHash).to.equal(hash)
+      expect(rotated!.keyPrefix).to.equal(hash.slice(0, 8))
+      expect(rotated!.keyRotatedAt.getTime()).to.be.greaterThan(project.keyRotatedAt.getTime())
+      expect(rotated!.updatedAt.getTime()).to.be.greaterThan(project.updatedAt.getTime())
+      expect(rotated!.createdAt).to.deep.equal(project.createdAt)
+      expect(rotated).to.include({id: project.id, slug: project.slug, name: project.name})
+      expect(await store.findProjectByKeyHash(project.keyHash)).to.equal(null)
+      expect(await store.findProjectByKeyHash(hash)).to.deep.equal(rotated)
+    })
+
+    it('rejects rotating to a key hash another project has', async () => {
+      const a = await store.createProject(newProject(ownerId))
+      const b = await store.createProject(newProject(ownerId))
+      await expectDuplicate(store.rotateProjectKey(b.id, a.keyHash, a.keyPrefix), 'keyHash')
+      expect(await store.findProjectById(b.id)).to.deep.equal(b)
+    })
+
+    it('deletes a project with its events, leaving other projects alone', async () => {
+      const doomed = await store.createProject(newProject(ownerId))
+      const kept = await store.createProject(newProject(ownerId))
+      const doomedEvents = [minimalEvent(doomed.id), minimalEvent(doomed.id)]
+      const keptEvent = minimalEvent(kept.id)
+      await store.insertEvents([...doomedEvents, keptEvent])
+
+      expect(await store.deleteProject(doomed.id)).to.equal(true)
+      expect(await store.findProjectById(doomed.id)).to.equal(null)
+      expect(await store.findProjectBySlug(doomed.slug)).to.equal(null)
+      expect(await store.findProjectByKeyHash(doomed.keyHash)).to.equal(null)
+      expect(await store.countEvents(doomed.id)).to.equal(0)
+      expect(await store.listEvents(doomed.id, {limit: 10})).to.deep.equal([])
+      expect(await store.findEvent(doomed.id, doomedEvents[0]!.id)).to.equal(null)
+
+      expect(await store.findProjectById(kept.id)).to.deep.equal(kept)
+      expect(await store.countEvents(kept.id)).to.equal(1)
+      expect(await store.findEvent(kept.id, keptEvent.id)).to.deep.equal(keptEvent)
+
+      expect(await store.deleteProject(doomed.id)).to.equal(false)
+      expect(await store.deleteProject(999_999)).to.equal(false)
+    })
+
+    it('frees the slug and key hash of a deleted project', async () => {
+      const project = await store.createProject(newProject(ownerId))
+      await store.deleteProject(project.id)
+      const again = await store.createProject(newProject(ownerId, {slug: project.slug, keyHash: project.keyHash}))
+      expect(again.id).to.be.greaterThan(project.id)
+    })
+  })
+
+  describe('events', () => {
+    let projectId: number
+    let otherProjectId: number
+
+    beforeEach(async () => {
+      const ownerId = (await store.createUser(newUser())).id
+      projectId = (await store.createProject(newProject(ownerId))).id
+      otherProjectId = (await store.createProject(newProject(ownerId))).id
+    })
+
+    it('round-trips every field, nested objects, tags and Dates', async () => {
+      const full = fullEvent(projectId)
+      const minimal = minimalEvent(projectId)
+      await store.insertEvents([full, minimal])
+      const foundFull = await store.findEvent(projectId, full.id)
+      expect(foundFull).to.deep.equal(full)
+      expect(foundFull!.timestamp).to.be.instanceOf(Date)
+      expect(foundFull!.receivedAt).to.be.instanceOf(Date)
+      // Absent optional fields stay absent (not null, not undefined keys).
+      const foundMinimal = await store.findEvent(projectId, minimal.id)
+      expect(foundMinimal).to.deep.equal(minimal)
+      expect(Object.keys(foundMinimal!).sort()).to.deep.equal(Object.keys(minimal).sort())
+    })
+
+    it('round-trips keys and values that MongoDB-compatible servers treat specially', async () => {
+      const event = fullEvent(projectId, {
+        tags: {'os.name': 'Linux', $where: 'x', 'a%2Eb': 'literal percent', '%24': 'y', '': 'empty key'},
+        client: {
+          'dotted.key': {'deeper.still': [[1, 2], ['three', [4]]], $op: {'%a': 'not a marker'}},
+          list: [{'%a': [1]}, [], [[]]],
+          unicode: 'Grüße 👋',
+          zero: 0,
+          big: 2 ** 40,
+          fraction: 0.5,
+        },
+      })
+      await store.insertEvents([event])
+      expect(await store.findEvent(projectId, event.id)).to.deep.equal(event)
+      expect(await store.listEvents(projectId, {limit: 1})).to.deep.equal([event])
+    })
+
+    it('inserts many events in one call', async () => {
+      const events = Array.from({length: 250}, (_, i) =>
+        minimalEvent(projectId, {timestamp: new Date(Date.UTC(2024, 0, 1, 0, 0, i))}),
+      )
+      await store.insertEvents(events)
+      expect(await store.countEvents(projectId)).to.equal(250)
+      for (const event of [events[0]!, events[137]!, events[249]!]) {
+        expect(await store.findEvent(projectId, event.id)).to.deep.equal(event)
+      }
+    })
+
+    it('accepts an empty batch', async () => {
+      await store.insertEvents([])
+      expect(await store.countEvents(projectId)).to.equal(0)
+    })
+
+    it('rejects an event id that exists with DuplicateKeyError(id)', async () => {
+      const event = minimalEvent(projectId)
+      await store.insertEvents([event])
+      await expectDuplicate(store.insertEvents([{...event, message: 'again'}]), 'id')
+      expect(await store.findEvent(projectId, event.id)).to.deep.equal(event)
+    })
+
+    it('lists newest first (timestamp, then id) with a limit', async () => {
+      const t = (s: number): Date => new Date(Date.UTC(2024, 4, 1, 12, 0, s))
+      const events = [
+        minimalEvent(projectId, {id: 'a-1', timestamp: t(1)}),
+        minimalEvent(projectId, {id: 'a-3', timestamp: t(3)}),
+        minimalEvent(projectId, {id: 'b-3', timestamp: t(3)}),
+        minimalEvent(projectId, {id: 'a-2', timestamp: t(2)}),
+        minimalEvent(projectId, {id: 'a-4', timestamp: t(4)}),
+      ]
+      await store.insertEvents(events)
+      await store.insertEvents([minimalEvent(otherProjectId, {id: 'z-9', timestamp: t(9)})])
+
+      const all = await store.listEvents(projectId, {limit: 100})
+      expect(all.map((e) => e.id)).to.deep.equal(['a-4', 'b-3', 'a-3', 'a-2', 'a-1'])
+      expect(all[0]).to.deep.equal(events[4])
+      const top2 = await store.listEvents(projectId, {limit: 2})
+      expect(top2.map((e) => e.id)).to.deep.equal(['a-4', 'b-3'])
+      expect(await store.listEvents(projectId, {limit: 0})).to.deep.equal([])
+    })
+
+    it('counts events per project', async () => {
+      await store.insertEvents([minimalEvent(projectId), minimalEvent(projectId), minimalEvent(otherProjectId)])
+      expect(await store.countEvents(projectId)).to.equal(2)
+      expect(await store.countEvents(otherProjectId)).to.equal(1)
+      expect(await store.countEvents(999_999)).to.equal(0)
+    })
+
+    it('does not show the events of another project', async () => {
+      const mine = minimalEvent(projectId)
+      const theirs = minimalEvent(otherProjectId)
+      await store.insertEvents([mine, theirs])
+      expect(await store.findEvent(otherProjectId, mine.id)).to.equal(null)
+      expect(await store.findEvent(projectId, theirs.id)).to.equal(null)
+      expect((await store.listEvents(projectId, {limit: 10})).map((e) => e.id)).to.deep.equal([mine.id])
+      expect(await store.findEvent(projectId, 'no-such-event')).to.equal(null)
+    })
+  })
+
+  describe('settings', () => {
+    it('returns null for a missing key', async () => {
+      expect(await store.getSetting('jwt_secret')).to.equal(null)
+    })
+
+    it('keeps the first value set', async () => {
+      expect(await store.setSettingIfAbsent('jwt_secret', 'first')).to.equal('first')
+      expect(await store.setSettingIfAbsent('jwt_secret', 'second')).to.equal('first')
+      expect(await store.getSetting('jwt_secret')).to.equal('first')
+      expect(await store.getSetting('other')).to.equal(null)
+    })
+
+    it('has exactly one winner among concurrent first writers', async () => {
+      const candidates = Array.from({length: 10}, (_, i) => `value-${i}`)
+      const results = await Promise.all(candidates.map((v) => store.setSettingIfAbsent('instance_id', v)))
+      const winner = results[0]!
+      expect(candidates).to.include(winner)
+      expect(results).to.deep.equal(Array(10).fill(winner))
+      expect(await store.getSetting('instance_id')).to.equal(winner)
+    })
+  })
+})
+
+describe('openStore', () => {
+  it('rejects an unknown scheme with a ConfigError naming the --db value', async () => {
+    const err = await rejection(openStore('postgres://admin:pw@db.example.com/crashlog'))
+    expect(err).to.be.instanceOf(ConfigError)
+    expect((err as Error).message).to.contain('--db').and.contain('postgres://admin:***@db.example.com/crashlog')
+    expect((err as Error).message).to.not.contain(':pw@')
+  })
+
+  it('displayDbUrl removes passwords', () => {
+    expect(displayDbUrl('mongodb://app:s3cr%40t@db1:27017,db2:27017/crashlog?replicaSet=rs0')).to.equal(
+      'mongodb://app:***@db1:27017,db2:27017/crashlog?replicaSet=rs0',
+    )
+    expect(displayDbUrl('mongodb+srv://app@cluster0.example.net/crashlog')).to.equal(
+      'mongodb+srv://app@cluster0.example.net/crashlog',
+    )
+    expect(displayDbUrl('mongodb://127.0.0.1:27017')).to.equal('mongodb://127.0.0.1:27017')
+    expect(displayDbUrl('sqlite:./crashlog-data/crashlog.db')).to.equal('sqlite:./crashlog-data/crashlog.db')
+  })
+
+  describe('an unreachable MongoDB', function () {
+    const url = 'mongodb://crashlog:hunter2@127.0.0.1:1/crashlog'
+
+    it('makes openStore reject with StoreUnavailableError within about 3 s', async () => {
+      const started = Date.now()
+      const err = await rejection(openStore(url))
+      expect(Date.now() - started).to.be.below(3500)
+      expect(err, String(err)).to.be.instanceOf(StoreUnavailableError)
+      const message = (err as Error).message
+      expect(message).to.contain('127.0.0.1:1')
+      expect(message).to.contain('connection refused')
+      expect(message).to.not.contain('hunter2')
+    })
+
+    it('makes ping reject with StoreUnavailableError within about 3 s', async () => {
+      const store = new MongoStore(url)
+      try {
+        const started = Date.now()
+        const err = await rejection(store.ping())
+        expect(Date.now() - started).to.be.below(3500)
+        expect(err, String(err)).to.be.instanceOf(StoreUnavailableError)
+        expect((err as Error).message).to.contain('127.0.0.1:1').and.not.contain('hunter2')
+        expect(store.displayUrl).to.not.contain('hunter2')
+      } finally {
+        await store.close()
+      }
+    })
+  })
+})
