@@ -1,3 +1,4 @@
+import {RetentionJob} from '../src/domain/retention.js'
 import {startServer} from '../src/http/server.js'
 import {CrashlogCommand, settingFlags} from '../src/cli/base-command.js'
 import {DEFAULT_DB, SETTINGS} from '../src/config.js'
@@ -25,12 +26,19 @@ Stops gracefully on SIGINT / SIGTERM: in-flight requests finish, then the databa
       this.log('No user exists yet. Create the first admin with:')
       this.log(`  ${this.config.bin} user create --admin --email you@example.com --name "Your Name"${config.db === DEFAULT_DB ? '' : ` --db '${store.displayUrl}'`}`)
     }
+    const retention = new RetentionJob(store, config.retentionDays, (line) => this.log(line))
+    retention.start()
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGINT', resolve)
       process.once('SIGTERM', resolve)
     })
     this.log(`${signal}: shutting down`)
+    // Order matters: stop accepting and let in-flight requests finish (each is answered
+    // only after its events are written), write anything still queued, then close.
     await running.close()
+    await services.ingest.close()
+    await retention.stop()
     await this.closeStore()
+    this.log('stopped')
   }
 }

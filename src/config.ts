@@ -3,6 +3,7 @@
 
 import {readFileSync} from 'node:fs'
 import {ConfigError} from './errors.js'
+import {DEFAULT_SCRUB_KEYS} from './domain/ingest/scrub.js'
 import type {IngestLimits} from './schemas/log-error.js'
 
 export type SignupMode = 'open' | 'closed'
@@ -25,9 +26,19 @@ export interface Config {
   keyCacheSeconds: number
   /** Trust X-Forwarded-For (only behind a reverse proxy you control). */
   trustProxy: boolean
+  /** Most errors in one POST /log-error array. */
+  batchLimit: number
+  /** Default events per minute per project (a project may override it). */
+  rateLimitPerMinute: number
+  /** Keys whose values are replaced by [Filtered] before storage. */
+  scrubKeys: string[]
+  /** Events older than this many days are deleted in the background; 0 keeps them forever. */
+  retentionDays: number
+  /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
+  shutdownGraceSeconds: number
 }
 
-type Kind = 'string' | 'int' | 'bool' | 'duration' | 'enum'
+type Kind = 'string' | 'int' | 'bool' | 'duration' | 'enum' | 'list'
 
 interface Setting {
   /** Dotted path in Config and in the config file. */
@@ -38,7 +49,7 @@ interface Setting {
   min?: number
   max?: number
   values?: readonly string[]
-  default?: string | number | boolean
+  default?: string | number | boolean | readonly string[]
   /** One line for --help and the README. */
   help: string
 }
@@ -64,6 +75,11 @@ export const SETTINGS: readonly Setting[] = [
   {key: 'loginMaxFailuresPerIp', flag: 'login-max-failures-ip', env: 'CRASHLOG_LOGIN_MAX_FAILURES_IP', kind: 'int', min: 1, max: 100000, default: 50, help: 'failed logins per client IP within the login window before 429'},
   {key: 'loginWindowSeconds', flag: 'login-window', env: 'CRASHLOG_LOGIN_WINDOW', kind: 'duration', min: 1, max: 86400, default: 900, help: 'window for counting failed logins (e.g. 15m)'},
   {key: 'keyCacheSeconds', flag: 'key-cache', env: 'CRASHLOG_KEY_CACHE', kind: 'duration', min: 0, max: 300, default: 5, help: 'how long a resolved API key is cached (a rotated key may work this long on other instances)'},
+  {key: 'batchLimit', flag: 'batch-limit', env: 'CRASHLOG_BATCH_LIMIT', kind: 'int', min: 1, max: 10000, default: 100, help: 'most errors in one POST /log-error array'},
+  {key: 'rateLimitPerMinute', flag: 'rate-limit', env: 'CRASHLOG_RATE_LIMIT', kind: 'int', min: 1, max: 100_000_000, default: 10_000, help: 'default events per minute per project (crashlog project update --rate-limit overrides it per project)'},
+  {key: 'scrubKeys', flag: 'scrub-keys', env: 'CRASHLOG_SCRUB_KEYS', kind: 'list', default: DEFAULT_SCRUB_KEYS, help: 'comma-separated keys whose values are stored as [Filtered] (replaces the default list)'},
+  {key: 'retentionDays', flag: 'retention-days', env: 'CRASHLOG_RETENTION_DAYS', kind: 'int', min: 0, max: 36500, default: 90, help: 'delete events older than this many days (0 keeps them forever)'},
+  {key: 'shutdownGraceSeconds', flag: 'shutdown-grace', env: 'CRASHLOG_SHUTDOWN_GRACE', kind: 'duration', min: 1, max: 600, default: 10, help: 'on SIGTERM/SIGINT, how long in-flight requests may take before their connections are cut'},
   {key: 'trustProxy', flag: 'trust-proxy', env: 'CRASHLOG_TRUST_PROXY', kind: 'bool', default: false, help: 'trust X-Forwarded-For for client IPs (only behind your own reverse proxy)'},
 ]
 
@@ -80,7 +96,7 @@ export interface ConfigSources {
 const DURATION = /^(\d+)(s|m|h|d)?$/
 const UNIT_SECONDS: Record<string, number> = {s: 1, m: 60, h: 3600, d: 86400}
 
-function convert(setting: Setting, raw: unknown, source: string): string | number | boolean {
+function convert(setting: Setting, raw: unknown, source: string): string | number | boolean | string[] {
   const fail = (why: string): never => {
     throw new ConfigError(`${source}: ${why}`)
   }
@@ -88,6 +104,11 @@ function convert(setting: Setting, raw: unknown, source: string): string | numbe
     case 'string': {
       if (typeof raw !== 'string' || raw.trim() === '') fail('must be a non-empty string')
       return (raw as string).trim()
+    }
+    case 'list': {
+      const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : fail('must be a comma-separated list')
+      const cleaned = (items as unknown[]).map((item) => (typeof item === 'string' ? item.trim() : fail('must hold only strings'))).filter(Boolean)
+      return cleaned as string[]
     }
     case 'enum': {
       if (typeof raw !== 'string' || !setting.values!.includes(raw)) fail(`must be one of ${setting.values!.join(', ')}`)
@@ -161,7 +182,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
 
   const out: Record<string, unknown> = {}
   for (const s of SETTINGS) {
-    let value: string | number | boolean | undefined
+    let value: string | number | boolean | readonly string[] | undefined
     if (flags[s.flag] !== undefined) value = convert(s, flags[s.flag], `--${s.flag}`)
     else if (env[s.env] !== undefined && env[s.env] !== '') value = convert(s, env[s.env], s.env)
     else if (file[s.key] !== undefined) value = convert(s, file[s.key], `config file ${configPath}: ${s.key}`)

@@ -16,6 +16,7 @@ export function projectFields(p: PublicProject & {owner?: string}, apiKey?: stri
     ['name', p.name],
     ['description', p.description],
     ['owner', p.owner ?? p.ownerId],
+    ['rate limit', p.rateLimit === null ? 'server default' : `${p.rateLimit} events/minute`],
     ['key', apiKey ?? `${p.keyPrefix}… (hidden; rotate with \`crashlog key rotate ${p.slug}\`)`],
     ['created', p.createdAt],
     ['updated', p.updatedAt],

@@ -72,13 +72,13 @@ function canAccess(actor: Actor, project: Project): boolean {
 const notFound = (ref: string | number) => new NotFoundError(`no project "${ref}"`)
 
 export class ProjectService {
-  /** Called with the old key hash whenever a key stops being valid (rotation, deletion). */
-  private readonly keyRevokedListeners: Array<(keyHash: string) => void> = []
+  /** Called with the (old) key hash whenever a project changes, is deleted or gets a new key. */
+  private readonly changeListeners: Array<(keyHash: string) => void> = []
 
   constructor(private readonly store: Store) {}
 
-  onKeyRevoked(listener: (keyHash: string) => void): void {
-    this.keyRevokedListeners.push(listener)
+  onProjectChanged(listener: (keyHash: string) => void): void {
+    this.changeListeners.push(listener)
   }
 
   async create(ownerId: string, input: ProjectCreateBody): Promise<ProjectWithKey> {
@@ -142,6 +142,7 @@ export class ProjectService {
     try {
       const updated = await this.store.updateProject(id, patch)
       if (!updated) throw notFound(id)
+      this.emitChanged(updated.keyHash)
       return updated
     } catch (err) {
       if (err instanceof DuplicateKeyError && err.field === 'slug') {
@@ -154,7 +155,7 @@ export class ProjectService {
   async delete(actor: Actor, id: number): Promise<void> {
     const project = await this.get(actor, id)
     if (!(await this.store.deleteProject(id))) throw notFound(id)
-    this.emitRevoked(project.keyHash)
+    this.emitChanged(project.keyHash)
   }
 
   /** The old key stops working at once on this instance. */
@@ -163,7 +164,7 @@ export class ProjectService {
     const generated = generateApiKey()
     const updated = await this.store.rotateProjectKey(id, generated.keyHash, generated.keyPrefix)
     if (!updated) throw notFound(id)
-    this.emitRevoked(project.keyHash)
+    this.emitChanged(project.keyHash)
     return {project: updated, apiKey: generated.key}
   }
 
@@ -174,7 +175,7 @@ export class ProjectService {
     return Number(raw)
   }
 
-  private emitRevoked(keyHash: string): void {
-    for (const listener of this.keyRevokedListeners) listener(keyHash)
+  private emitChanged(keyHash: string): void {
+    for (const listener of this.changeListeners) listener(keyHash)
   }
 }

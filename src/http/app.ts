@@ -8,7 +8,6 @@ import {errorHandler} from './middleware/errors.js'
 import {securityHeaders} from './middleware/security.js'
 import {accountRoutes} from './routes/accounts.js'
 import {healthRoutes} from './routes/health.js'
-import {ingestRoutes} from './routes/ingest.js'
 import {projectRoutes} from './routes/projects.js'
 
 export interface AppDeps {
@@ -33,7 +32,7 @@ export function createApp({config, store, services, log = (line) => process.stde
   app.use(errorHandler(log))
   app.use(securityHeaders)
   app.use(jsonBody(config.limits.bodyBytes))
-  for (const router of [healthRoutes(store), accountRoutes(services, loginLimiter), projectRoutes(services), ingestRoutes(services)]) {
+  for (const router of [healthRoutes(store), accountRoutes(services, loginLimiter), projectRoutes(services)]) {
     app.use(router.routes())
     app.use(router.allowedMethods())
   }

@@ -4,6 +4,7 @@ import type {Config} from '../config.js'
 import type {Services} from '../domain/services.js'
 import type {Store} from '../store/types.js'
 import {createApp} from './app.js'
+import {createDataPlane} from './data-plane.js'
 
 export interface RunningServer {
   server: Server
@@ -14,8 +15,13 @@ export interface RunningServer {
 }
 
 export async function startServer(deps: {config: Config; store: Store; services: Services; log?: (line: string) => void}): Promise<RunningServer> {
-  const app = createApp(deps)
-  const server = createServer(app.callback())
+  const log = deps.log ?? ((line: string) => process.stderr.write(line + '\n'))
+  const app = createApp({...deps, log})
+  const controlPlane = app.callback()
+  const dataPlane = createDataPlane({config: deps.config, services: deps.services, log})
+  const server = createServer((req, res) => {
+    if (!dataPlane(req, res)) void controlPlane(req, res)
+  })
   // Slow clients must not hold sockets forever.
   server.requestTimeout = 30_000
   server.headersTimeout = 15_000
@@ -34,7 +40,15 @@ export async function startServer(deps: {config: Config; store: Store; services:
     url: `http://${host}:${address.port}`,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve())
+        // Stop accepting; idle keep-alive sockets close now, busy ones once their
+        // response is sent. After the grace period, whatever is left is cut.
+        const sweep = setInterval(() => server.closeIdleConnections(), 50)
+        const deadline = setTimeout(() => server.closeAllConnections(), deps.config.shutdownGraceSeconds * 1000)
+        server.close(() => {
+          clearInterval(sweep)
+          clearTimeout(deadline)
+          resolve()
+        })
         server.closeIdleConnections()
       }),
   }

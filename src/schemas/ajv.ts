@@ -12,7 +12,9 @@ addFormats(ajv, ['email', 'date-time', 'uri'])
 /** `/tags/a` → `tags.a`; the root is `body`-relative, so an empty path names the whole value. */
 function toPath(instancePath: string, prefix: string): string {
   const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-  return [prefix, ...parts].filter(Boolean).join('.')
+  const path = parts.join('.')
+  if (!prefix) return path
+  return path ? `${prefix}.${path}` : prefix
 }
 
 export function describeAjvErrors(errors: ErrorObject[] | null | undefined, prefix = ''): ErrorDetail[] {
@@ -35,14 +37,15 @@ export function describeAjvErrors(errors: ErrorObject[] | null | undefined, pref
 }
 
 export interface Validator<T> {
-  (value: unknown): T
+  /** `prefix` names where the value sits, e.g. `[3]` for an element of a batch. */
+  (value: unknown, prefix?: string): T
   schema: object
 }
 
 /** Compiles a schema into a function that returns the typed value or throws ValidationError. */
-export function compileValidator<T>(schema: JSONSchemaType<T> | object, what = 'request body', prefix = ''): Validator<T> {
+export function compileValidator<T>(schema: JSONSchemaType<T> | object, what = 'request body', defaultPrefix = ''): Validator<T> {
   const check = ajv.compile(schema) as ValidateFunction<T>
-  const validate = ((value: unknown): T => {
+  const validate = ((value: unknown, prefix = defaultPrefix): T => {
     if (check(value)) return value
     const details = describeAjvErrors(check.errors, prefix)
     const first = details[0]

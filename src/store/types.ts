@@ -1,3 +1,5 @@
+import type {RateLimiterAbstract} from 'rate-limiter-flexible'
+
 // The one storage contract. Both engines (src/store/sqlite, src/store/mongo)
 // implement it and are checked by the same contract suite (test/contract).
 // Field names are the API's; each engine maps them to its own layout.
@@ -61,18 +63,30 @@ export interface NameVersion {
 
 export type Level = 'fatal' | 'error' | 'warning' | 'info' | 'debug'
 
+export interface StackFrame {
+  function?: string
+  file?: string
+  line?: number
+  column?: number
+  /** False for runtime internals and dependencies: they do not decide grouping. */
+  inApp: boolean
+}
+
 /** One reported error, as stored. */
 export interface ErrorEvent {
   id: string
   projectId: number
-  issueId?: string
-  fingerprint?: string
+  /** Derived from (projectId, fingerprint): every writer computes the same id. */
+  issueId: string
+  fingerprint: string
   receivedAt: Date
   timestamp: Date
   level: Level
   type: string
   message: string
   stack?: string
+  /** Innermost first. */
+  frames: StackFrame[]
   tags: Record<string, string>
   environment?: string
   release?: string
@@ -83,6 +97,38 @@ export interface ErrorEvent {
   client?: Record<string, unknown>
   user?: Record<string, unknown>
   sdk?: Record<string, unknown>
+  /** Further context objects (Sentry `contexts`, `extra`, `request`). */
+  contexts?: Record<string, unknown>
+}
+
+export type IssueStatus = 'unresolved' | 'resolved' | 'ignored'
+
+/** Events grouped by fingerprint; totals are kept at write time. */
+export interface Issue {
+  id: string
+  projectId: number
+  fingerprint: string
+  /** From the first event. */
+  type: string
+  message: string
+  /** From the latest event. */
+  level: Level
+  status: IssueStatus
+  count: number
+  firstSeen: Date
+  lastSeen: Date
+}
+
+export interface MinuteCount {
+  /** Start of the minute (UTC). */
+  minute: Date
+  count: number
+}
+
+export interface RateLimiterOptions {
+  keyPrefix: string
+  points: number
+  durationSeconds: number
 }
 
 export interface EventListOptions {
@@ -133,12 +179,30 @@ export interface Store {
   /** Removes the project with its events and issues. False when it did not exist. */
   deleteProject(id: number): Promise<boolean>
 
-  /** Writes all events durably, atomically where the engine allows. */
+  /**
+   * Writes all events durably (one SQLite transaction / one MongoDB bulk write per
+   * call) and, with them, upserts their issues — count += n, firstSeen = min,
+   * lastSeen = max, level = the latest event's, a resolved issue reopens — and the
+   * per-minute event counters of their projects. Safe under concurrent writers
+   * (unique (projectId, fingerprint) plus upserts).
+   */
   insertEvents(events: ErrorEvent[]): Promise<void>
   findEvent(projectId: number, id: string): Promise<ErrorEvent | null>
   /** Newest first (timestamp, then id). */
   listEvents(projectId: number, options: EventListOptions): Promise<ErrorEvent[]>
   countEvents(projectId: number): Promise<number>
+  /** Deletes up to `limit` events received before `cutoff` (any project); returns how many. Issues and counters keep their totals. */
+  deleteEventsBefore(cutoff: Date, limit: number): Promise<number>
+
+  findIssue(projectId: number, issueId: string): Promise<Issue | null>
+  /** Most recently seen first. */
+  listIssues(projectId: number, options: EventListOptions): Promise<Issue[]>
+  setIssueStatus(projectId: number, issueId: string, status: IssueStatus): Promise<Issue | null>
+  /** Per-minute event counts kept at write time, for minutes in [from, to). Minutes without events are absent. */
+  countEventsByMinute(projectId: number, from: Date, to: Date): Promise<MinuteCount[]>
+
+  /** A limiter whose counters every instance on this database shares (MongoDB), or in memory (SQLite). */
+  createRateLimiter(options: RateLimiterOptions): RateLimiterAbstract
 
   getSetting(key: string): Promise<string | null>
   /** Stores value unless the key exists; returns the value that is stored now. */

@@ -2,6 +2,7 @@
 
 import {randomBytes} from 'node:crypto'
 import {expect} from 'chai'
+import {RateLimiterRes} from 'rate-limiter-flexible'
 import {ConfigError} from '../../src/errors.js'
 import {MongoStore} from '../../src/store/mongo/mongo-store.js'
 import {displayDbUrl, openStore} from '../../src/store/open.js'
@@ -44,27 +45,42 @@ function newProject(ownerId: string, overrides: Partial<NewProject> = {}): NewPr
 
 let eventSeq = 0
 
+/** Any function of (project, fingerprint) will do: the store only needs it consistent. */
+function issueIdOf(projectId: number, fingerprint: string): string {
+  return `iss-${projectId}-${fingerprint}`
+}
+
 function minimalEvent(projectId: number, overrides: Partial<ErrorEvent> = {}): ErrorEvent {
   eventSeq += 1
-  return {
+  const event: ErrorEvent = {
     id: `evt-${String(eventSeq).padStart(6, '0')}-${randomBytes(4).toString('hex')}`,
     projectId,
+    issueId: '',
+    fingerprint: 'fp-default',
     receivedAt: new Date('2024-05-01T10:00:00.123Z'),
     timestamp: new Date('2024-05-01T09:59:59.456Z'),
     level: 'error',
     type: 'TypeError',
     message: "Cannot read properties of undefined (reading 'x')",
+    frames: [],
     tags: {},
     ...overrides,
   }
+  if (overrides.issueId === undefined) event.issueId = issueIdOf(projectId, event.fingerprint)
+  return event
 }
 
 function fullEvent(projectId: number, overrides: Partial<ErrorEvent> = {}): ErrorEvent {
   return minimalEvent(projectId, {
     issueId: 'iss-1',
-    fingerprint: 'f'.repeat(40),
+    fingerprint: 'f'.repeat(32),
     level: 'fatal',
     stack: "TypeError: Cannot read properties of undefined (reading 'x')\n    at main (app.js:10:5)",
+    frames: [
+      {function: 'main', file: 'https://shop.example.com/app.js', line: 10, column: 5, inApp: true},
+      {file: 'node:internal/process', inApp: false},
+    ],
+    contexts: {request: {method: 'POST', headers: {'x.forwarded': '1'}}, extra: {cart: [1, 2]}},
     tags: {feature: 'checkout', 'release.stage': 'beta', empty: ''},
     environment: 'production',
     release: 'shop@1.2.3',
@@ -469,6 +485,194 @@ describeEachEngine('Store contract', (engine) => {
       expect(await store.findEvent(projectId, theirs.id)).to.equal(null)
       expect((await store.listEvents(projectId, {limit: 10})).map((e) => e.id)).to.deep.equal([mine.id])
       expect(await store.findEvent(projectId, 'no-such-event')).to.equal(null)
+    })
+  })
+
+  describe('issues and counters', () => {
+    let projectId: number
+    let otherProjectId: number
+    const at = (minute: number, second = 0): Date => new Date(Date.UTC(2024, 4, 1, 12, minute, second))
+
+    beforeEach(async () => {
+      const ownerId = (await store.createUser(newUser())).id
+      projectId = (await store.createProject(newProject(ownerId))).id
+      otherProjectId = (await store.createProject(newProject(ownerId))).id
+    })
+
+    it('groups events by fingerprint: count, first/last seen, first type and message, latest level', async () => {
+      const fp = 'fp-a'
+      const id = issueIdOf(projectId, fp)
+      await store.insertEvents([
+        minimalEvent(projectId, {fingerprint: fp, timestamp: at(2), level: 'error', message: 'second'}),
+        minimalEvent(projectId, {fingerprint: fp, timestamp: at(1), level: 'warning', message: 'first', type: 'RangeError'}),
+        minimalEvent(projectId, {fingerprint: 'fp-b', timestamp: at(5)}),
+      ])
+      const issue = await store.findIssue(projectId, id)
+      expect(issue).to.deep.equal({
+        id,
+        projectId,
+        fingerprint: fp,
+        type: 'RangeError',
+        message: 'first',
+        level: 'error',
+        status: 'unresolved',
+        count: 2,
+        firstSeen: at(1),
+        lastSeen: at(2),
+      })
+
+      // An older event: counted, firstSeen moves, the latest level stays.
+      await store.insertEvents([minimalEvent(projectId, {fingerprint: fp, timestamp: at(0), level: 'fatal', message: 'older'})])
+      expect(await store.findIssue(projectId, id)).to.deep.include({count: 3, firstSeen: at(0), lastSeen: at(2), level: 'error', message: 'first'})
+
+      // A newer event: its level becomes the issue's.
+      await store.insertEvents([minimalEvent(projectId, {fingerprint: fp, timestamp: at(3), level: 'info'})])
+      expect(await store.findIssue(projectId, id)).to.deep.include({count: 4, firstSeen: at(0), lastSeen: at(3), level: 'info'})
+
+      expect((await store.findIssue(projectId, issueIdOf(projectId, 'fp-b')))!.count).to.equal(1)
+      expect(await store.findIssue(projectId, 'no-such-issue')).to.equal(null)
+    })
+
+    it('reopens a resolved issue on a new event; an ignored one stays ignored', async () => {
+      await store.insertEvents([minimalEvent(projectId, {fingerprint: 'r'}), minimalEvent(projectId, {fingerprint: 'i'})])
+      const resolved = await store.setIssueStatus(projectId, issueIdOf(projectId, 'r'), 'resolved')
+      expect(resolved).to.deep.include({id: issueIdOf(projectId, 'r'), status: 'resolved', count: 1})
+      const ignored = await store.setIssueStatus(projectId, issueIdOf(projectId, 'i'), 'ignored')
+      expect(ignored!.status).to.equal('ignored')
+      expect(await store.findIssue(projectId, issueIdOf(projectId, 'r'))).to.deep.equal(resolved)
+
+      await store.insertEvents([minimalEvent(projectId, {fingerprint: 'r'}), minimalEvent(projectId, {fingerprint: 'i'})])
+      expect(await store.findIssue(projectId, issueIdOf(projectId, 'r'))).to.deep.include({status: 'unresolved', count: 2})
+      expect(await store.findIssue(projectId, issueIdOf(projectId, 'i'))).to.deep.include({status: 'ignored', count: 2})
+    })
+
+    it('keeps issues per project', async () => {
+      await store.insertEvents([minimalEvent(projectId, {fingerprint: 'same'}), minimalEvent(otherProjectId, {fingerprint: 'same'})])
+      const mine = issueIdOf(projectId, 'same')
+      expect(await store.findIssue(otherProjectId, mine)).to.equal(null)
+      expect(await store.setIssueStatus(otherProjectId, mine, 'resolved')).to.equal(null)
+      expect(await store.setIssueStatus(projectId, 'no-such-issue', 'resolved')).to.equal(null)
+      expect((await store.listIssues(otherProjectId, {limit: 10})).map((i) => i.id)).to.deep.equal([
+        issueIdOf(otherProjectId, 'same'),
+      ])
+    })
+
+    it('lists issues most recently seen first, with a limit', async () => {
+      await store.insertEvents([
+        minimalEvent(projectId, {fingerprint: 'old', timestamp: at(1)}),
+        minimalEvent(projectId, {fingerprint: 'new', timestamp: at(9)}),
+        minimalEvent(projectId, {fingerprint: 'mid', timestamp: at(5)}),
+      ])
+      await store.insertEvents([minimalEvent(projectId, {fingerprint: 'old', timestamp: at(7)})])
+      const ids = (fps: string[]): string[] => fps.map((fp) => issueIdOf(projectId, fp))
+      expect((await store.listIssues(projectId, {limit: 10})).map((i) => i.id)).to.deep.equal(ids(['new', 'old', 'mid']))
+      expect((await store.listIssues(projectId, {limit: 2})).map((i) => i.id)).to.deep.equal(ids(['new', 'old']))
+      expect(await store.listIssues(projectId, {limit: 0})).to.deep.equal([])
+      expect(await store.listIssues(999_999, {limit: 10})).to.deep.equal([])
+    })
+
+    it('counts events per minute of receipt, for minutes in [from, to)', async () => {
+      await store.insertEvents([
+        minimalEvent(projectId, {receivedAt: at(1, 5)}),
+        minimalEvent(projectId, {receivedAt: at(1, 59)}),
+        minimalEvent(projectId, {receivedAt: at(3, 0)}),
+        minimalEvent(otherProjectId, {receivedAt: at(1, 10)}),
+      ])
+      await store.insertEvents([minimalEvent(projectId, {receivedAt: at(3, 30)}), minimalEvent(projectId, {receivedAt: at(4, 0)})])
+      expect(await store.countEventsByMinute(projectId, at(0), at(10))).to.deep.equal([
+        {minute: at(1), count: 2},
+        {minute: at(3), count: 2},
+        {minute: at(4), count: 1},
+      ])
+      expect(await store.countEventsByMinute(projectId, at(3), at(4))).to.deep.equal([{minute: at(3), count: 2}])
+      expect(await store.countEventsByMinute(otherProjectId, at(0), at(10))).to.deep.equal([{minute: at(1), count: 1}])
+    })
+
+    it('keeps exact totals under concurrent writers', async () => {
+      const batches = Array.from({length: 20}, (_, b) =>
+        Array.from({length: 5}, (_, i) =>
+          minimalEvent(projectId, {fingerprint: 'hot', timestamp: at(b % 10, i), receivedAt: at(30, b)}),
+        ),
+      )
+      await Promise.all(batches.map((batch) => store.insertEvents(batch)))
+      const issue = await store.findIssue(projectId, issueIdOf(projectId, 'hot'))
+      expect(issue).to.deep.include({count: 100, firstSeen: at(0, 0), lastSeen: at(9, 4)})
+      expect(await store.countEvents(projectId)).to.equal(100)
+      expect(await store.countEventsByMinute(projectId, at(30), at(31))).to.deep.equal([{minute: at(30), count: 100}])
+    })
+
+    it('does not count an event whose id already exists', async () => {
+      const event = minimalEvent(projectId, {fingerprint: 'dup'})
+      await store.insertEvents([event])
+      await expectDuplicate(store.insertEvents([event]), 'id')
+      expect((await store.findIssue(projectId, event.issueId))!.count).to.equal(1)
+    })
+
+    it('deletes a project with its issues and counters', async () => {
+      await store.insertEvents([minimalEvent(projectId, {fingerprint: 'x', receivedAt: at(1)}), minimalEvent(otherProjectId, {fingerprint: 'x', receivedAt: at(1)})])
+      expect(await store.deleteProject(projectId)).to.equal(true)
+      expect(await store.findIssue(projectId, issueIdOf(projectId, 'x'))).to.equal(null)
+      expect(await store.listIssues(projectId, {limit: 10})).to.deep.equal([])
+      expect(await store.countEventsByMinute(projectId, at(0), at(10))).to.deep.equal([])
+      expect((await store.findIssue(otherProjectId, issueIdOf(otherProjectId, 'x')))!.count).to.equal(1)
+      expect(await store.countEventsByMinute(otherProjectId, at(0), at(10))).to.have.length(1)
+    })
+
+    it('deletes events received before a cutoff, oldest first, in batches; totals stay', async () => {
+      const old = Array.from({length: 5}, (_, i) => minimalEvent(i % 2 ? projectId : otherProjectId, {receivedAt: at(i)}))
+      const recent = [minimalEvent(projectId, {receivedAt: at(20)}), minimalEvent(otherProjectId, {receivedAt: at(10)})]
+      await store.insertEvents([...recent, ...old])
+      const cutoff = at(10)
+
+      expect(await store.deleteEventsBefore(cutoff, 3)).to.equal(3)
+      for (const event of old.slice(0, 3)) expect(await store.findEvent(event.projectId, event.id)).to.equal(null)
+      expect(await store.findEvent(old[3]!.projectId, old[3]!.id)).to.not.equal(null)
+      expect(await store.deleteEventsBefore(cutoff, 3)).to.equal(2)
+      expect(await store.deleteEventsBefore(cutoff, 3)).to.equal(0)
+      expect(await store.deleteEventsBefore(cutoff, 0)).to.equal(0)
+
+      for (const event of recent) expect(await store.findEvent(event.projectId, event.id)).to.deep.equal(event)
+      expect(await store.countEvents(projectId) + (await store.countEvents(otherProjectId))).to.equal(2)
+      // Totals are history: retention does not rewrite them.
+      expect((await store.findIssue(projectId, issueIdOf(projectId, 'fp-default')))!.count).to.equal(3)
+      expect((await store.findIssue(otherProjectId, issueIdOf(otherProjectId, 'fp-default')))!.count).to.equal(4)
+      const minutes = await store.countEventsByMinute(projectId, at(0), at(30))
+      expect(minutes.reduce((sum, m) => sum + m.count, 0)).to.equal(3)
+    })
+  })
+
+  describe('rate limiter', () => {
+    it('allows `points` per window, then rejects with the time to wait', async () => {
+      const limiter = store.createRateLimiter({keyPrefix: unique('test'), points: 3, durationSeconds: 60})
+      const first = await limiter.consume('p1', 2)
+      expect(first.remainingPoints).to.equal(1)
+      expect((await limiter.consume('p1', 1)).remainingPoints).to.equal(0)
+      const err = await rejection(limiter.consume('p1', 1))
+      expect(err).to.be.instanceOf(RateLimiterRes)
+      expect((err as RateLimiterRes).msBeforeNext).to.be.within(1, 60_000)
+      // Keys are separate budgets.
+      expect((await limiter.consume('p2', 3)).remainingPoints).to.equal(0)
+    })
+
+    it('shares the budget between stores on the same MongoDB database, keeps it per process on SQLite', async () => {
+      const url = engine.newDatabaseUrl()
+      const a = await openStore(url)
+      const b = await openStore(url)
+      try {
+        const options = {keyPrefix: 'shared', points: 4, durationSeconds: 60}
+        const la = a.createRateLimiter(options)
+        const lb = b.createRateLimiter(options)
+        await la.consume('p', 3)
+        if (engine.name === 'mongodb') {
+          expect((await lb.consume('p', 1)).remainingPoints).to.equal(0)
+          expect(await rejection(la.consume('p', 1))).to.be.instanceOf(RateLimiterRes)
+        } else {
+          expect((await lb.consume('p', 1)).remainingPoints).to.equal(3)
+        }
+      } finally {
+        await a.close()
+        await b.close()
+      }
     })
   })
 

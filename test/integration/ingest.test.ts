@@ -46,8 +46,9 @@ describeEachEngine('HTTP ingestion: POST /log-error', (engine) => {
     expect(stored).to.deep.include({
       message: body.message, type: 'TypeError', stack: body.stack, tags: body.tags, level: 'warning',
       environment: 'production', release: '1.2.3', url: body.url, browser: body.browser, client: body.client, user: body.user,
-      fingerprint: 'checkout-undefined',
     })
+    expect(stored!.fingerprint).to.match(/^[0-9a-f]{32}$/)
+    expect(stored!.frames[0]).to.deep.include({function: 'checkout', file: 'app.js', line: 10, column: 5})
   })
 
   it('fills defaults for a minimal error', async () => {

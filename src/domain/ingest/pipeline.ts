@@ -1,24 +1,47 @@
-// The one ingestion pipeline: authenticate the key → validate → sanitize → build the
-// stored event → write. Every entry point (POST /log-error now, the Sentry endpoints
-// later) goes through it.
+// The one ingestion pipeline: authenticate the key → validate → sanitize → scrub →
+// fingerprint → rate limit → group commit. Every entry point (POST /log-error, the
+// Sentry endpoints later) goes through it.
 
-import {UnauthorizedError} from '../../errors.js'
+import {UnauthorizedError, ValidationError} from '../../errors.js'
 import {compileLogErrorValidator, type IngestLimits, type LogErrorBody} from '../../schemas/log-error.js'
 import type {ErrorEvent, Project, Store} from '../../store/types.js'
 import {newId} from '../ids.js'
 import {hashApiKey} from '../keys.js'
+import {computeFingerprint, issueIdFor} from './fingerprint.js'
+import {GroupCommitter} from './group-commit.js'
 import type {KeyCache} from './key-cache.js'
+import type {IngestRateLimiter, RateLimitState} from './rate-limit.js'
 import {sanitizeObject, sanitizeTags, stripControl, stripControlOneLine} from './sanitize.js'
+import {maskCardNumbers, type Scrubber} from './scrub.js'
+import {parseStack} from './stack.js'
+
+export interface IngestOptions {
+  limits: IngestLimits
+  batchLimit: number
+}
+
+export interface Accepted {
+  ids: string[]
+  rateLimit: RateLimitState
+}
 
 export class IngestService {
-  private readonly validate: (body: unknown) => LogErrorBody
+  private readonly validate: (body: unknown, prefix?: string) => LogErrorBody
+  private readonly committer: GroupCommitter<ErrorEvent>
 
   constructor(
     private readonly store: Store,
     private readonly keyCache: KeyCache,
-    limits: IngestLimits,
+    private readonly rateLimiter: IngestRateLimiter,
+    private readonly scrubber: Scrubber,
+    private readonly options: IngestOptions,
   ) {
-    this.validate = compileLogErrorValidator(limits)
+    this.validate = compileLogErrorValidator(options.limits)
+    this.committer = new GroupCommitter((events) => store.insertEvents(events), {
+      maxBatch: 1000,
+      // SQLite writes are synchronous anyway; MongoDB overlaps a few bulk writes.
+      maxConcurrentWrites: store.engine === 'mongodb' ? 4 : 1,
+    })
   }
 
   /** Missing and unknown keys get one answer. */
@@ -33,16 +56,55 @@ export class IngestService {
     return project
   }
 
-  /** Validates and builds the stored event without writing it. */
-  prepare(project: Project, body: unknown, receivedAt = new Date()): ErrorEvent {
-    return buildEvent(project.id, this.validate(body), receivedAt)
+  /**
+   * One error object or an array of them. All are validated before any is accepted:
+   * one bad element rejects the request, naming its index.
+   */
+  prepare(project: Project, body: unknown, receivedAt = new Date()): {events: ErrorEvent[]; batch: boolean} {
+    if (!Array.isArray(body)) return {events: [this.prepareOne(project, body, receivedAt)], batch: false}
+    if (body.length === 0) throw new ValidationError('invalid request body: an array must hold at least one error', [{path: '(body)', message: 'must not be empty'}])
+    if (body.length > this.options.batchLimit) {
+      throw new ValidationError(`invalid request body: at most ${this.options.batchLimit} errors per request`, [{path: '(body)', message: `must hold at most ${this.options.batchLimit} items`}])
+    }
+    return {events: body.map((item, i) => this.prepareOne(project, item, receivedAt, `[${i}]`)), batch: true}
   }
 
-  /** Resolves with the new event's id once it is durably written. */
+  prepareOne(project: Project, body: unknown, receivedAt: Date, prefix = ''): ErrorEvent {
+    return this.finish(buildEvent(project.id, this.validate(body, prefix), receivedAt))
+  }
+
+  /** Scrubs secrets and assigns the fingerprint and issue. */
+  finish(event: ErrorEvent): ErrorEvent {
+    const s = this.scrubber
+    event.message = maskCardNumbers(event.message)
+    if (event.stack !== undefined) event.stack = maskCardNumbers(event.stack)
+    event.tags = s.scrubObject(event.tags)
+    if (event.url !== undefined) event.url = s.scrubUrl(event.url)
+    if (event.client) event.client = s.scrubObject(event.client)
+    if (event.user) event.user = s.scrubObject(event.user)
+    if (event.contexts) event.contexts = s.scrubObject(event.contexts)
+    if (event.frames.length === 0 && event.stack) event.frames = parseStack(event.stack)
+    event.fingerprint = computeFingerprint({type: event.type, message: event.message, frames: event.frames, fingerprint: event.fingerprint || undefined})
+    event.issueId = issueIdFor(event.projectId, event.fingerprint)
+    return event
+  }
+
+  /** Rate limit, then resolve once every event is durably written (its batch committed). */
+  async accept(project: Project, events: ErrorEvent[]): Promise<Accepted> {
+    const rateLimit = await this.rateLimiter.consume(project, events.length)
+    await this.committer.submit(events)
+    return {ids: events.map((e) => e.id), rateLimit}
+  }
+
+  /** For tests and the CLI: one error, straight through. */
   async ingest(project: Project, body: unknown): Promise<string> {
-    const event = this.prepare(project, body)
-    await this.store.insertEvents([event])
-    return event.id
+    const {events} = this.prepare(project, body)
+    return (await this.accept(project, events)).ids[0]
+  }
+
+  /** Shutdown: refuse new events, write every queued one. */
+  async close(): Promise<void> {
+    await this.committer.close()
   }
 }
 
@@ -56,11 +118,14 @@ export function buildEvent(projectId: number, body: LogErrorBody, receivedAt: Da
   const event: ErrorEvent = {
     id: newId(),
     projectId,
+    issueId: '',
+    fingerprint: '',
     receivedAt,
     timestamp: toDate(body.timestamp, receivedAt),
     level: body.level ?? 'error',
     type: stripControlOneLine(body.type ?? 'Error'),
     message: stripControl(body.message),
+    frames: [],
     tags: sanitizeTags(body.tags ?? {}),
   }
   if (body.stack !== undefined) event.stack = stripControl(body.stack)
@@ -72,6 +137,7 @@ export function buildEvent(projectId: number, body: LogErrorBody, receivedAt: Da
   if (body.os !== undefined) event.os = sanitizeObject(body.os) as ErrorEvent['os']
   if (body.client !== undefined) event.client = sanitizeObject(body.client)
   if (body.user !== undefined) event.user = sanitizeObject(body.user)
+  // The client's own grouping key; replaced by its hash in finish().
   if (body.fingerprint !== undefined) {
     event.fingerprint = stripControlOneLine(Array.isArray(body.fingerprint) ? body.fingerprint.join('\u241f') : body.fingerprint)
   }

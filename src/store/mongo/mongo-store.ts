@@ -6,12 +6,14 @@
 import {randomUUID} from 'node:crypto'
 import {
   MongoClient,
+  MongoBulkWriteError,
   MongoError,
   MongoNetworkError,
   MongoServerError,
   MongoServerSelectionError,
   MongoNotConnectedError,
   MongoTopologyClosedError,
+  type AnyBulkWriteOperation,
   type Collection,
   type Db,
   type Filter,
@@ -19,18 +21,25 @@ import {
   type MongoClientOptions,
   type UpdateFilter,
 } from 'mongodb'
+import {RateLimiterMemory, RateLimiterMongo, type RateLimiterAbstract} from 'rate-limiter-flexible'
 import {ConfigError} from '../../errors.js'
 import {displayDbUrl, urlPassword} from '../display-url.js'
+import {issueDeltas, minuteDeltas} from '../grouping.js'
 import {decodeValue, encodeValue} from './field-codec.js'
 import {
   DuplicateKeyError,
   StoreUnavailableError,
   type ErrorEvent,
   type EventListOptions,
+  type Issue,
+  type IssueStatus,
+  type Level,
+  type MinuteCount,
   type NewProject,
   type NewUser,
   type Project,
   type ProjectPatch,
+  type RateLimiterOptions,
   type Store,
   type User,
 } from '../types.js'
@@ -53,11 +62,19 @@ interface IssueDoc {
   fingerprint: string
   type: string
   message: string
-  level: string
-  status: string
+  level: Level
+  status: IssueStatus
   count: number
   firstSeen: Date
   lastSeen: Date
+}
+
+/** One project's events received in one minute; _id is `${projectId}:${minute ms}`. */
+interface MinuteCountDoc {
+  _id: string
+  projectId: number
+  minute: Date
+  count: number
 }
 
 interface SettingDoc {
@@ -92,8 +109,18 @@ const INDEXES: Record<string, IndexDescription[]> = {
     {key: {keyHash: 1}, name: 'keyHash_unique', unique: true},
     {key: {ownerId: 1}, name: 'ownerId'},
   ],
-  issues: [{key: {projectId: 1, fingerprint: 1}, name: 'projectId_fingerprint_unique', unique: true}],
-  errors: [{key: {projectId: 1, timestamp: -1, _id: -1}, name: 'projectId_timestamp_id'}],
+  issues: [
+    {key: {projectId: 1, fingerprint: 1}, name: 'projectId_fingerprint_unique', unique: true},
+    {key: {projectId: 1, lastSeen: -1, _id: -1}, name: 'projectId_lastSeen_id'},
+  ],
+  errors: [
+    {key: {projectId: 1, timestamp: -1, _id: -1}, name: 'projectId_timestamp_id'},
+    // Retention deletes by age (no TTL indexes on FerretDB).
+    {key: {receivedAt: 1}, name: 'receivedAt'},
+  ],
+  event_counts: [{key: {projectId: 1, minute: 1}, name: 'projectId_minute'}],
+  // rate-limiter-flexible's collection; its own index creation would add a TTL index.
+  rate_limits: [{key: {key: 1}, name: 'key_unique', unique: true}],
 }
 
 const INDEX_FIELDS: Record<string, string> = {
@@ -136,7 +163,16 @@ export class MongoStore implements Store {
 
   private readonly client: MongoClient
   private readonly db: Db
+  private readonly dbName: string
   private readonly password: string | null
+  /**
+   * FerretDB 1.24 applies $inc/$max/… as read-modify-write without isolation:
+   * concurrent updates of one document lose increments (200 concurrent $inc of one
+   * counter ended at 2). Against FerretDB, this process therefore sends its counter
+   * updates one batch at a time. MongoDB applies them atomically and needs no queue.
+   */
+  private serializeCounters = false
+  private counterQueue: Promise<unknown> = Promise.resolve()
 
   constructor(url: string) {
     this.displayUrl = displayDbUrl(url)
@@ -147,7 +183,8 @@ export class MongoStore implements Store {
       // A malformed URL is a configuration mistake: say which one (without its password) and why.
       throw new ConfigError(`--db ${this.displayUrl} is not a valid MongoDB URL (${this.scrub(errorMessage(err))})`)
     }
-    this.db = this.client.db(mongoDatabaseName(url))
+    this.dbName = mongoDatabaseName(url)
+    this.db = this.client.db(this.dbName)
   }
 
   private get users(): Collection<UserDoc> {
@@ -168,12 +205,17 @@ export class MongoStore implements Store {
   private get counters(): Collection<CounterDoc> {
     return this.db.collection<CounterDoc>('counters')
   }
+  private get eventCounts(): Collection<MinuteCountDoc> {
+    return this.db.collection<MinuteCountDoc>('event_counts')
+  }
 
   async init(): Promise<void> {
     await this.run(async () => {
       // connect() is optional for operations, but connecting here turns an
       // unreachable server into one clear error at start-up.
       await this.client.connect()
+      const info = await this.db.admin().command({buildInfo: 1})
+      this.serializeCounters = typeof info.ferretdbVersion === 'string'
       for (const [name, indexes] of Object.entries(INDEXES)) {
         // One index per command: FerretDB 1.24 drops the connection (a server-side
         // panic) on a multi-index createIndexes when the indexes already exist.
@@ -236,7 +278,7 @@ export class MongoStore implements Store {
       async () => {
         const now = new Date()
         const doc: ProjectDoc = {
-          _id: await this.nextProjectId(),
+          _id: 0,
           ownerId: project.ownerId,
           name: project.name,
           description: project.description,
@@ -248,8 +290,18 @@ export class MongoStore implements Store {
           updatedAt: now,
           keyRotatedAt: now,
         }
-        await this.projects.insertOne(doc)
-        return fromProject(doc)
+        for (let attempt = 0; ; attempt++) {
+          doc._id = await this.nextProjectId()
+          try {
+            await this.projects.insertOne(doc)
+            return fromProject(doc)
+          } catch (err) {
+            // The id was taken (a counter update lost on FerretDB, or a project
+            // written by hand): draw the next one. Slug and key clashes are final.
+            if (attempt >= 5 || !isDuplicateKey(err) || (await this.projects.countDocuments({_id: doc._id})) === 0) throw err
+            if ((await this.projects.countDocuments({$or: [{slug: doc.slug}, {keyHash: doc.keyHash}]})) > 0) throw err
+          }
+        }
       },
       async () => {
         if (await this.projects.findOne({slug: project.slug}, {projection: {_id: 1}})) return 'slug'
@@ -313,6 +365,7 @@ export class MongoStore implements Store {
       // interrupted delete leaves the project in place and can simply be retried.
       await this.errors.deleteMany({projectId: id})
       await this.issues.deleteMany({projectId: id})
+      await this.eventCounts.deleteMany({projectId: id})
       const result = await this.projects.deleteOne({_id: id})
       return result.deletedCount > 0
     })
@@ -323,9 +376,26 @@ export class MongoStore implements Store {
   async insertEvents(events: ErrorEvent[]): Promise<void> {
     if (events.length === 0) return
     const docs = events.map(toEventDoc)
-    // One round trip per batch. Durability follows the connection's write concern;
-    // the server default (w: majority, journaled on replica sets) is what a 202 needs.
-    await this.run(() => this.errors.insertMany(docs, {ordered: false}), 'id')
+    await this.run(async () => {
+      // One round trip per collection: the events, then the issue and minute totals.
+      // Durability follows the connection's write concern; the server default
+      // (w: majority, journaled on replica sets) is what a 202 needs. Without
+      // transactions, a failure between the two steps can leave totals short of
+      // the events written; totals never count an event that was not written.
+      let written = events
+      let duplicate: unknown = null
+      try {
+        await this.errors.insertMany(docs, {ordered: false})
+      } catch (err) {
+        const failed = writeErrorsOf(err)
+        if (!(err instanceof MongoBulkWriteError) || failed.length === 0 || failed.some((e) => e.code !== 11000)) throw err
+        const skipped = new Set(failed.map((e) => e.index))
+        written = events.filter((_, i) => !skipped.has(i))
+        duplicate = err
+      }
+      if (written.length > 0) await this.addTotals(written)
+      if (duplicate !== null) throw duplicate
+    }, 'id')
   }
 
   async findEvent(projectId: number, id: string): Promise<ErrorEvent | null> {
@@ -343,6 +413,71 @@ export class MongoStore implements Store {
 
   async countEvents(projectId: number): Promise<number> {
     return this.run(() => this.errors.countDocuments({projectId}))
+  }
+
+  async deleteEventsBefore(cutoff: Date, limit: number): Promise<number> {
+    const n = Math.max(0, Math.floor(limit))
+    if (n === 0) return 0
+    return this.run(async () => {
+      // deleteMany has no limit: pick a batch of ids, then delete those.
+      const batch = await this.errors
+        .find({receivedAt: {$lt: cutoff}}, {projection: {_id: 1}})
+        .sort({receivedAt: 1})
+        .limit(n)
+        .toArray()
+      if (batch.length === 0) return 0
+      const result = await this.errors.deleteMany({_id: {$in: batch.map((d) => d._id)}, receivedAt: {$lt: cutoff}})
+      return result.deletedCount
+    })
+  }
+
+  // ---- issues and counters -------------------------------------------------
+
+  async findIssue(projectId: number, issueId: string): Promise<Issue | null> {
+    return this.run(async () => optional(await this.issues.findOne({_id: issueId, projectId}), fromIssue))
+  }
+
+  async listIssues(projectId: number, options: EventListOptions): Promise<Issue[]> {
+    const limit = Math.max(0, Math.floor(options.limit))
+    if (limit === 0) return []
+    return this.run(async () =>
+      (await this.issues.find({projectId}).sort({lastSeen: -1, _id: -1}).limit(limit).toArray()).map(fromIssue),
+    )
+  }
+
+  async setIssueStatus(projectId: number, issueId: string, status: IssueStatus): Promise<Issue | null> {
+    return this.run(async () =>
+      optional(
+        await this.issues.findOneAndUpdate({_id: issueId, projectId}, {$set: {status}}, {returnDocument: 'after'}),
+        fromIssue,
+      ),
+    )
+  }
+
+  async countEventsByMinute(projectId: number, from: Date, to: Date): Promise<MinuteCount[]> {
+    return this.run(async () =>
+      (await this.eventCounts.find({projectId, minute: {$gte: from, $lt: to}}).sort({minute: 1}).toArray()).map(
+        (doc) => ({minute: doc.minute, count: doc.count}),
+      ),
+    )
+  }
+
+  /**
+   * Counters in the database, so every instance shares one budget. Should the
+   * database be away, the in-memory insurance limiter answers instead of failing
+   * the request here; the write that follows reports the outage.
+   */
+  createRateLimiter(options: RateLimiterOptions): RateLimiterAbstract {
+    const base = {keyPrefix: options.keyPrefix, points: options.points, duration: options.durationSeconds}
+    return new RateLimiterMongo({
+      ...base,
+      storeClient: this.client,
+      dbName: this.dbName,
+      tableName: 'rate_limits',
+      // Its own indexes include a TTL index, which FerretDB lacks; init() makes the unique one.
+      disableIndexesCreation: true,
+      insuranceLimiter: new RateLimiterMemory(base),
+    })
   }
 
   // ---- settings ------------------------------------------------------------
@@ -372,21 +507,74 @@ export class MongoStore implements Store {
 
   /** Next project id from the counters collection; ids are never reused. */
   private async nextProjectId(): Promise<number> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const doc = await this.counters.findOneAndUpdate(
-          {_id: 'projects'},
-          {$inc: {seq: 1}},
-          {upsert: true, returnDocument: 'after'},
-        )
-        if (!doc) throw new Error('the projects counter returned no document')
-        return doc.seq
-      } catch (err) {
-        // Concurrent first upserts can collide on _id; the retry finds the document.
-        if (attempt < 3 && isDuplicateKey(err)) continue
-        throw err
+    return this.counterUpdate(async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const doc = await this.counters.findOneAndUpdate(
+            {_id: 'projects'},
+            {$inc: {seq: 1}},
+            {upsert: true, returnDocument: 'after'},
+          )
+          if (!doc) throw new Error('the projects counter returned no document')
+          return doc.seq
+        } catch (err) {
+          // Concurrent first upserts can collide on _id; the retry finds the document.
+          if (attempt < 3 && isDuplicateKey(err)) continue
+          throw err
+        }
       }
+    })
+  }
+
+  /** Adds the events to their issues (created on first sight) and to the per-minute counters. */
+  private async addTotals(events: ErrorEvent[]): Promise<void> {
+    const issueOps: AnyBulkWriteOperation<IssueDoc>[] = []
+    for (const d of issueDeltas(events)) {
+      issueOps.push(
+        {
+          updateOne: {
+            filter: {_id: d.issueId},
+            update: {
+              $setOnInsert: {
+                projectId: d.projectId,
+                fingerprint: d.fingerprint,
+                type: d.type,
+                message: d.message,
+                status: 'unresolved',
+              },
+              $inc: {count: d.count},
+              $min: {firstSeen: d.firstSeen},
+              $max: {lastSeen: d.lastSeen},
+            },
+            upsert: true,
+          },
+        },
+        // lastSeen equals this batch's latest only if no newer event is recorded:
+        // then this batch's level is the latest event's.
+        {updateOne: {filter: {_id: d.issueId, lastSeen: d.lastSeen}, update: {$set: {level: d.level}}}},
+        // New events reopen a resolved issue; an ignored one stays ignored.
+        {updateOne: {filter: {_id: d.issueId, status: 'resolved'}, update: {$set: {status: 'unresolved'}}}},
+      )
     }
+    const minuteOps: AnyBulkWriteOperation<MinuteCountDoc>[] = minuteDeltas(events).map((d) => ({
+      updateOne: {
+        filter: {_id: `${d.projectId}:${d.minute}`},
+        update: {$setOnInsert: {projectId: d.projectId, minute: new Date(d.minute)}, $inc: {count: d.count}},
+        upsert: true,
+      },
+    }))
+    await this.counterUpdate(async () => {
+      await bulkWriteRetryingUpserts(this.issues, issueOps)
+      await bulkWriteRetryingUpserts(this.eventCounts, minuteOps)
+    })
+  }
+
+  /** Runs counter updates one at a time against FerretDB (see serializeCounters), at once otherwise. */
+  private counterUpdate<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.serializeCounters) return fn()
+    const result = this.counterQueue.then(fn, fn)
+    this.counterQueue = result.catch(() => undefined)
+    return result
   }
 
   private async assertFree(filter: Filter<ProjectDoc>, field: string): Promise<void> {
@@ -432,7 +620,9 @@ export class MongoStore implements Store {
   /** Removes the URL's password from a driver message, should one ever contain it. */
   private scrub(message: string): string {
     let out = message.replace(/(\/\/[^:/@\s]+:)[^@\s]+@/g, '$1***@')
-    if (this.password) out = out.split(this.password).join('***')
+    // Very short passwords are skipped: replacing every "b" in a message would
+    // garble it and point at the password's value rather than hide it.
+    if (this.password && this.password.length >= 4) out = out.split(this.password).join('***')
     return out
   }
 }
@@ -451,6 +641,43 @@ function fromProject({_id, ...rest}: ProjectDoc): Project {
     ...rest,
     // A document written by hand may lack it; the contract says null.
     rateLimit: rest.rateLimit ?? null,
+  }
+}
+
+function fromIssue({_id, ...rest}: IssueDoc): Issue {
+  return {id: _id, ...rest}
+}
+
+interface IndexedWriteError {
+  index: number
+  code: unknown
+}
+
+function writeErrorsOf(err: unknown): IndexedWriteError[] {
+  const list = (err as {writeErrors?: unknown} | null)?.writeErrors
+  if (list === undefined || list === null) return []
+  return (Array.isArray(list) ? list : [list]) as IndexedWriteError[]
+}
+
+/**
+ * An ordered bulk of updates, some of them upserts. Two writers upserting the same
+ * new document can collide (E11000); the loser's retry finds the document and
+ * updates it. Ordered, so everything before the failed operation has been applied.
+ */
+async function bulkWriteRetryingUpserts<T extends {_id: string}>(
+  collection: Collection<T>,
+  ops: AnyBulkWriteOperation<T>[],
+): Promise<void> {
+  let rest = ops
+  for (let attempt = 0; rest.length > 0; attempt++) {
+    try {
+      await collection.bulkWrite(rest, {ordered: true})
+      return
+    } catch (err) {
+      const first = writeErrorsOf(err)[0]
+      if (attempt >= 5 || first === undefined || first.code !== 11000) throw err
+      rest = rest.slice(first.index)
+    }
   }
 }
 

@@ -2,16 +2,23 @@ import {randomUUID} from 'node:crypto'
 import {mkdirSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 import Database from 'better-sqlite3'
+import {RateLimiterMemory, type RateLimiterAbstract} from 'rate-limiter-flexible'
 import {displayDbUrl} from '../display-url.js'
+import {issueDeltas, minuteDeltas} from '../grouping.js'
 import {
   DuplicateKeyError,
   StoreUnavailableError,
   type ErrorEvent,
   type EventListOptions,
+  type Issue,
+  type IssueStatus,
+  type Level,
+  type MinuteCount,
   type NewProject,
   type NewUser,
   type Project,
   type ProjectPatch,
+  type RateLimiterOptions,
   type Role,
   type Store,
   type User,
@@ -88,6 +95,19 @@ const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  // 2: issue grouping, per-minute counters, retention.
+  `
+  CREATE INDEX issues_project_last_seen ON issues (project_id, last_seen DESC, id DESC);
+  CREATE INDEX errors_received ON errors (received_at);
+
+  -- Kept at write time, so charts never scan the errors table.
+  CREATE TABLE event_counts (
+    project_id INTEGER NOT NULL,
+    minute     INTEGER NOT NULL,
+    count      INTEGER NOT NULL,
+    PRIMARY KEY (project_id, minute)
+  ) WITHOUT ROWID;
+  `,
 ]
 
 interface UserRow {
@@ -112,6 +132,19 @@ interface ProjectRow {
   created_at: number
   updated_at: number
   key_rotated_at: number
+}
+
+interface IssueRow {
+  id: string
+  project_id: number
+  fingerprint: string
+  type: string
+  message: string
+  level: string
+  status: string
+  count: number
+  first_seen: number
+  last_seen: number
 }
 
 interface EventRow {
@@ -304,6 +337,7 @@ export class SqliteStore implements Store {
       this.conn().transaction((): boolean => {
         this.s().deleteProjectErrors.run(id)
         this.s().deleteProjectIssues.run(id)
+        this.s().deleteProjectCounts.run(id)
         return this.s().deleteProject.run(id).changes > 0
       })(),
     )
@@ -314,8 +348,10 @@ export class SqliteStore implements Store {
   async insertEvents(events: ErrorEvent[]): Promise<void> {
     if (events.length === 0) return
     this.guard(() =>
+      // One transaction: the events, their issues and the counters commit together.
       this.conn().transaction(() => {
-        const insert = this.s().insertEvent
+        const stmts = this.s()
+        const insert = stmts.insertEvent
         for (const event of events) {
           insert.run({
             id: event.id,
@@ -330,6 +366,20 @@ export class SqliteStore implements Store {
             doc: JSON.stringify(event),
           })
         }
+        for (const d of issueDeltas(events)) {
+          stmts.upsertIssue.run({
+            id: d.issueId,
+            project_id: d.projectId,
+            fingerprint: d.fingerprint,
+            type: d.type,
+            message: d.message,
+            level: d.level,
+            count: d.count,
+            first_seen: d.firstSeen.getTime(),
+            last_seen: d.lastSeen.getTime(),
+          })
+        }
+        for (const d of minuteDeltas(events)) stmts.addMinuteCount.run(d.projectId, d.minute, d.count)
       })(),
     )
   }
@@ -345,6 +395,45 @@ export class SqliteStore implements Store {
 
   async countEvents(projectId: number): Promise<number> {
     return this.guard(() => (this.s().countEvents.get(projectId) as {n: number}).n)
+  }
+
+  async deleteEventsBefore(cutoff: Date, limit: number): Promise<number> {
+    const n = Math.max(0, Math.floor(limit))
+    if (n === 0) return 0
+    return this.guard(() => this.s().deleteEventsBefore.run(cutoff.getTime(), n).changes)
+  }
+
+  // ---- issues and counters -------------------------------------------------
+
+  async findIssue(projectId: number, issueId: string): Promise<Issue | null> {
+    return this.guard(() => optional(this.s().issueById.get(projectId, issueId) as IssueRow | undefined, toIssue))
+  }
+
+  async listIssues(projectId: number, options: EventListOptions): Promise<Issue[]> {
+    const limit = Math.max(0, Math.floor(options.limit))
+    return this.guard(() => (this.s().listIssues.all(projectId, limit) as IssueRow[]).map(toIssue))
+  }
+
+  async setIssueStatus(projectId: number, issueId: string, status: IssueStatus): Promise<Issue | null> {
+    return this.guard(() =>
+      this.conn().transaction((): Issue | null => {
+        if (this.s().setIssueStatus.run(status, projectId, issueId).changes === 0) return null
+        return toIssue(this.s().issueById.get(projectId, issueId) as IssueRow)
+      })(),
+    )
+  }
+
+  async countEventsByMinute(projectId: number, from: Date, to: Date): Promise<MinuteCount[]> {
+    return this.guard(() =>
+      (this.s().countsByMinute.all(projectId, from.getTime(), to.getTime()) as {minute: number; count: number}[]).map(
+        (row) => ({minute: new Date(row.minute), count: row.count}),
+      ),
+    )
+  }
+
+  /** One process owns a SQLite database's traffic, so the counters live in memory. */
+  createRateLimiter(options: RateLimiterOptions): RateLimiterAbstract {
+    return new RateLimiterMemory({keyPrefix: options.keyPrefix, points: options.points, duration: options.durationSeconds})
   }
 
   // ---- settings ------------------------------------------------------------
@@ -368,11 +457,12 @@ export class SqliteStore implements Store {
     mkdirSync(dirname(this.path), {recursive: true})
     const db = new Database(this.path)
     try {
-      // WAL: readers never block the writer. busy_timeout: a CLI writing next to
-      // the server waits instead of failing. synchronous=FULL: a 202 means the
+      // busy_timeout first, so even switching to WAL waits for another process's
+      // lock. WAL: readers never block the writer. busy_timeout: a CLI writing next
+      // to the server waits instead of failing. synchronous=FULL: a 202 means the
       // event survived a power cut, not only a process crash.
-      db.pragma('journal_mode = WAL')
       db.pragma('busy_timeout = 5000')
+      db.pragma('journal_mode = WAL')
       db.pragma('synchronous = FULL')
       db.pragma('foreign_keys = ON')
     } catch (err) {
@@ -407,6 +497,7 @@ export class SqliteStore implements Store {
     const projectCols =
       'id, owner_id, name, description, slug, key_hash, key_prefix, rate_limit, created_at, updated_at, key_rotated_at'
     const eventCols = 'timestamp, received_at, fingerprint, issue_id, doc'
+    const issueCols = 'id, project_id, fingerprint, type, message, level, status, count, first_seen, last_seen'
     return {
       insertUser: db.prepare(
         `INSERT INTO users (${userCols}) VALUES (@id, @name, @email, @password_hash, @role, @created_at, @updated_at)`,
@@ -435,6 +526,7 @@ export class SqliteStore implements Store {
       ),
       deleteProjectErrors: db.prepare('DELETE FROM errors WHERE project_id = ?'),
       deleteProjectIssues: db.prepare('DELETE FROM issues WHERE project_id = ?'),
+      deleteProjectCounts: db.prepare('DELETE FROM event_counts WHERE project_id = ?'),
       deleteProject: db.prepare('DELETE FROM projects WHERE id = ?'),
 
       insertEvent: db.prepare(
@@ -446,6 +538,35 @@ export class SqliteStore implements Store {
         `SELECT ${eventCols} FROM errors WHERE project_id = ? ORDER BY timestamp DESC, id DESC LIMIT ?`,
       ),
       countEvents: db.prepare('SELECT count(*) AS n FROM errors WHERE project_id = ?'),
+      deleteEventsBefore: db.prepare(
+        'DELETE FROM errors WHERE rowid IN (SELECT rowid FROM errors WHERE received_at < ? ORDER BY received_at LIMIT ?)',
+      ),
+
+      // RHS column references are the row's old values: the level is taken only
+      // when this batch is not older than what the issue has seen; a resolved
+      // issue reopens, an ignored one stays ignored.
+      upsertIssue: db.prepare(
+        `INSERT INTO issues (id, project_id, fingerprint, type, message, level, status, count, first_seen, last_seen)
+         VALUES (@id, @project_id, @fingerprint, @type, @message, @level, 'unresolved', @count, @first_seen, @last_seen)
+         ON CONFLICT (id) DO UPDATE SET
+           count = count + excluded.count,
+           first_seen = min(first_seen, excluded.first_seen),
+           last_seen = max(last_seen, excluded.last_seen),
+           level = CASE WHEN excluded.last_seen >= last_seen THEN excluded.level ELSE level END,
+           status = CASE WHEN status = 'resolved' THEN 'unresolved' ELSE status END`,
+      ),
+      issueById: db.prepare(`SELECT ${issueCols} FROM issues WHERE project_id = ? AND id = ?`),
+      listIssues: db.prepare(
+        `SELECT ${issueCols} FROM issues WHERE project_id = ? ORDER BY last_seen DESC, id DESC LIMIT ?`,
+      ),
+      setIssueStatus: db.prepare('UPDATE issues SET status = ? WHERE project_id = ? AND id = ?'),
+      addMinuteCount: db.prepare(
+        `INSERT INTO event_counts (project_id, minute, count) VALUES (?, ?, ?)
+         ON CONFLICT (project_id, minute) DO UPDATE SET count = count + excluded.count`,
+      ),
+      countsByMinute: db.prepare(
+        'SELECT minute, count FROM event_counts WHERE project_id = ? AND minute >= ? AND minute < ? ORDER BY minute',
+      ),
 
       getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
       insertSettingIfAbsent: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
@@ -536,8 +657,21 @@ function toEvent(row: EventRow): ErrorEvent {
   // Columns win over the document: they are what later updates (issue grouping) touch.
   const event: ErrorEvent = {...doc, timestamp: new Date(row.timestamp), receivedAt: new Date(row.received_at)}
   if (row.fingerprint !== null) event.fingerprint = row.fingerprint
-  else delete event.fingerprint
   if (row.issue_id !== null) event.issueId = row.issue_id
-  else delete event.issueId
   return event
+}
+
+function toIssue(row: IssueRow): Issue {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    fingerprint: row.fingerprint,
+    type: row.type,
+    message: row.message,
+    level: row.level as Level,
+    status: row.status as IssueStatus,
+    count: row.count,
+    firstSeen: new Date(row.first_seen),
+    lastSeen: new Date(row.last_seen),
+  }
 }
