@@ -36,6 +36,8 @@ export interface Config {
   retentionDays: number
   /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
   shutdownGraceSeconds: number
+  /** Where clients reach this server (for Sentry DSNs), when set; see derivePublicUrl. */
+  publicUrl?: string
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'duration' | 'enum' | 'list'
@@ -68,6 +70,7 @@ export const SETTINGS: readonly Setting[] = [
   {key: 'limits.bodyBytes', flag: 'body-limit', env: 'CRASHLOG_BODY_LIMIT', kind: 'int', min: 1024, max: 64 * 1024 * 1024, default: 256 * 1024, help: 'largest request body, bytes'},
   {key: 'limits.messageBytes', flag: 'message-limit', env: 'CRASHLOG_MESSAGE_LIMIT', kind: 'int', min: 64, max: 1024 * 1024, default: 8 * 1024, help: 'largest error message, bytes'},
   {key: 'limits.stackBytes', flag: 'stack-limit', env: 'CRASHLOG_STACK_LIMIT', kind: 'int', min: 256, max: 16 * 1024 * 1024, default: 64 * 1024, help: 'largest stack trace, bytes'},
+  {key: 'limits.envelopeBytes', flag: 'envelope-limit', env: 'CRASHLOG_ENVELOPE_LIMIT', kind: 'int', min: 1024, max: 256 * 1024 * 1024, default: 1024 * 1024, help: 'largest Sentry envelope or event after decompression, bytes'},
   {key: 'limits.maxTags', flag: 'max-tags', env: 'CRASHLOG_MAX_TAGS', kind: 'int', min: 0, max: 1000, default: 50, help: 'most tags on one error'},
   {key: 'limits.tagKeyLength', flag: 'tag-key-limit', env: 'CRASHLOG_TAG_KEY_LIMIT', kind: 'int', min: 1, max: 1024, default: 64, help: 'longest tag key, characters'},
   {key: 'limits.tagValueLength', flag: 'tag-value-limit', env: 'CRASHLOG_TAG_VALUE_LIMIT', kind: 'int', min: 1, max: 8192, default: 256, help: 'longest tag value, characters'},
@@ -80,6 +83,7 @@ export const SETTINGS: readonly Setting[] = [
   {key: 'scrubKeys', flag: 'scrub-keys', env: 'CRASHLOG_SCRUB_KEYS', kind: 'list', default: DEFAULT_SCRUB_KEYS, help: 'comma-separated keys whose values are stored as [Filtered] (replaces the default list)'},
   {key: 'retentionDays', flag: 'retention-days', env: 'CRASHLOG_RETENTION_DAYS', kind: 'int', min: 0, max: 36500, default: 90, help: 'delete events older than this many days (0 keeps them forever)'},
   {key: 'shutdownGraceSeconds', flag: 'shutdown-grace', env: 'CRASHLOG_SHUTDOWN_GRACE', kind: 'duration', min: 1, max: 600, default: 10, help: 'on SIGTERM/SIGINT, how long in-flight requests may take before their connections are cut'},
+  {key: 'publicUrl', flag: 'public-url', env: 'CRASHLOG_PUBLIC_URL', kind: 'string', help: 'URL clients use to reach this server, for Sentry DSNs (default: http://<host>:<port>)'},
   {key: 'trustProxy', flag: 'trust-proxy', env: 'CRASHLOG_TRUST_PROXY', kind: 'bool', default: false, help: 'trust X-Forwarded-For for client IPs (only behind your own reverse proxy)'},
 ]
 
@@ -191,10 +195,30 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   const config = out as unknown as Config
 
+  if (config.publicUrl !== undefined) config.publicUrl = normalisePublicUrl(config.publicUrl)
   if (config.jwtSecret !== undefined && Buffer.byteLength(config.jwtSecret) < 32) {
     throw new ConfigError('the JWT secret (--jwt-secret / CRASHLOG_JWT_SECRET) must be at least 32 bytes long')
   }
   return deepFreeze(config)
+}
+
+/** The public URL when none is configured: the listen address, made connectable. */
+export function derivePublicUrl(host: string, port: number): string {
+  // A wildcard address is not somewhere a client can connect to.
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+  return `http://${reachable}:${port}`
+}
+
+function normalisePublicUrl(given: string): string {
+  let url: URL
+  try {
+    url = new URL(given)
+  } catch {
+    throw new ConfigError(`--public-url / CRASHLOG_PUBLIC_URL: "${given}" is not a URL (e.g. https://crashlog.example.com)`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('--public-url / CRASHLOG_PUBLIC_URL must be an http or https URL')
+  if (url.username || url.password || url.search || url.hash) throw new ConfigError('--public-url / CRASHLOG_PUBLIC_URL must not hold credentials, a query or a fragment')
+  return url.toString().replace(/\/+$/, '')
 }
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {

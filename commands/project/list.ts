@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {CrashlogCommand} from '../../src/cli/base-command.js'
+import {CrashlogCommand, settingFlags} from '../../src/cli/base-command.js'
 import {projectTable} from '../../src/cli/projects.js'
 import {publicProject, SYSTEM_ACTOR, type PublicProject} from '../../src/domain/projects.js'
 import {NotFoundError} from '../../src/errors.js'
@@ -8,6 +8,7 @@ export default class ProjectList extends CrashlogCommand {
   static override summary = 'List projects'
   static override enableJsonFlag = true
   static override flags = {
+    ...settingFlags('public-url'),
     owner: Flags.string({description: 'only the projects of this user (email)'}),
   }
 
@@ -21,7 +22,7 @@ export default class ProjectList extends CrashlogCommand {
       list = await services.projects.listOwnedBy(owner.id)
     } else list = await services.projects.listVisible(SYSTEM_ACTOR)
     const emails = new Map((await services.users.list()).map((u) => [u.id, u.email]))
-    const projects = list.map((p) => ({...publicProject(p), owner: emails.get(p.ownerId) ?? p.ownerId}))
+    const projects = list.map((p) => ({...publicProject(p, services.instance.publicUrl), owner: emails.get(p.ownerId) ?? p.ownerId}))
     this.log(projectTable(projects))
     return {projects}
   }

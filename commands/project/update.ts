@@ -32,7 +32,7 @@ export default class ProjectUpdate extends CrashlogCommand {
     if (Object.keys(body).length === 0 && extra.rateLimit === undefined) {
       throw new ValidationError('nothing to update: pass --name, --description, --slug or --rate-limit')
     }
-    const updated = publicProject(await services.projects.update(SYSTEM_ACTOR, project.id, body, extra))
+    const updated = publicProject(await services.projects.update(SYSTEM_ACTOR, project.id, body, extra), services.instance.publicUrl)
     this.log(projectFields(updated))
     return {project: updated}
   }

@@ -9,7 +9,7 @@ export function projectTable(projects: Array<PublicProject & {owner?: string}>):
   )
 }
 
-export function projectFields(p: PublicProject & {owner?: string}, apiKey?: string): string {
+export function projectFields(p: PublicProject & {owner?: string}, apiKey?: string, dsn?: string): string {
   const lines = formatFields([
     ['id', p.id],
     ['slug', p.slug],
@@ -21,6 +21,7 @@ export function projectFields(p: PublicProject & {owner?: string}, apiKey?: stri
     ['created', p.createdAt],
     ['updated', p.updatedAt],
     ['key rotated', p.keyRotatedAt],
+    ['sentry dsn', dsn ?? p.dsnTemplate?.replace('API_KEY', '<API key>')],
   ])
   return apiKey ? `${lines}\n\nThe API key is shown only this once: store it now.` : lines
 }

@@ -17,6 +17,7 @@ export function hashApiKey(key: string): string {
 }
 
 export function generateApiKey(): GeneratedKey {
-  const key = API_KEY_PREFIX + randomBytes(32).toString('base64url')
+  // Hex, not base64url: Sentry SDKs only accept [A-Za-z0-9_] as the DSN's public key.
+  const key = API_KEY_PREFIX + randomBytes(32).toString('hex')
   return {key, keyHash: hashApiKey(key), keyPrefix: key.slice(0, DISPLAY_LENGTH)}
 }

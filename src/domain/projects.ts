@@ -6,6 +6,7 @@ import {
   type ProjectUpdateBody,
 } from '../schemas/projects.js'
 import {DuplicateKeyError, type Project, type ProjectPatch, type Role, type Store} from '../store/types.js'
+import {dsnFor} from './ingest/sentry.js'
 import {generateApiKey} from './keys.js'
 
 /** Who is asking. The CLI acts as the system: it already holds the database. */
@@ -27,11 +28,14 @@ export interface PublicProject {
   createdAt: string
   updatedAt: string
   keyRotatedAt: string
+  /** The Sentry DSN with a placeholder where the (never stored) key goes. */
+  dsnTemplate?: string
 }
 
-/** The key hash never leaves the server. */
-export function publicProject(p: Project): PublicProject {
+/** The key hash never leaves the server. With `publicUrl`, the DSN template is included. */
+export function publicProject(p: Project, publicUrl?: string): PublicProject {
   return {
+    ...(publicUrl ? {dsnTemplate: dsnFor(publicUrl, 'API_KEY', p.id)} : {}),
     id: p.id,
     ownerId: p.ownerId,
     name: p.name,

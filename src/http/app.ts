@@ -6,9 +6,13 @@ import type {Store} from '../store/types.js'
 import {jsonBody} from './middleware/body.js'
 import {errorHandler} from './middleware/errors.js'
 import {securityHeaders} from './middleware/security.js'
+import {sessionRouteGuard} from './middleware/session.js'
 import {accountRoutes} from './routes/accounts.js'
+import {errorRoutes} from './routes/errors.js'
 import {healthRoutes} from './routes/health.js'
 import {projectRoutes} from './routes/projects.js'
+import {sessionRoutes} from './routes/session.js'
+import {uiRoutes} from './routes/ui.js'
 
 export interface AppDeps {
   config: Config
@@ -31,8 +35,11 @@ export function createApp({config, store, services, log = (line) => process.stde
 
   app.use(errorHandler(log))
   app.use(securityHeaders)
+  // The dashboard's pages and files: only `/` and `/app/...`, never an API path.
+  app.use(uiRoutes())
+  app.use(sessionRouteGuard)
   app.use(jsonBody(config.limits.bodyBytes))
-  for (const router of [healthRoutes(store), accountRoutes(services, loginLimiter), projectRoutes(services)]) {
+  for (const router of [healthRoutes(store), accountRoutes(services, loginLimiter), sessionRoutes(services, config), projectRoutes(services), errorRoutes(services)]) {
     app.use(router.routes())
     app.use(router.allowedMethods())
   }

@@ -1,6 +1,6 @@
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
-import type {Config} from '../config.js'
+import {derivePublicUrl, type Config} from '../config.js'
 import type {Services} from '../domain/services.js'
 import type {Store} from '../store/types.js'
 import {createApp} from './app.js'
@@ -35,6 +35,7 @@ export async function startServer(deps: {config: Config; store: Store; services:
   })
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  if (!deps.config.publicUrl) deps.services.instance.publicUrl = derivePublicUrl(deps.config.host, address.port)
   return {
     server,
     url: `http://${host}:${address.port}`,

@@ -4,6 +4,8 @@ import {compileValidator, type Validator} from './ajv.js'
 export interface IngestLimits {
   /** Whole request body, bytes. */
   bodyBytes: number
+  /** Sentry envelope or event body after decompression, bytes. */
+  envelopeBytes: number
   messageBytes: number
   stackBytes: number
   maxTags: number

@@ -1,4 +1,5 @@
 import type {RateLimiterAbstract} from 'rate-limiter-flexible'
+import type {EventFilter, EventPageRequest, IssueFilter, IssuePageRequest, TimeBucket} from './query-types.js'
 
 // The one storage contract. Both engines (src/store/sqlite, src/store/mongo)
 // implement it and are checked by the same contract suite (test/contract).
@@ -184,7 +185,8 @@ export interface Store {
    * call) and, with them, upserts their issues — count += n, firstSeen = min,
    * lastSeen = max, level = the latest event's, a resolved issue reopens — and the
    * per-minute event counters of their projects. Safe under concurrent writers
-   * (unique (projectId, fingerprint) plus upserts).
+   * (unique (projectId, fingerprint) plus upserts). An event whose id is already
+   * stored is skipped and not counted: a resent Sentry event_id is stored once.
    */
   insertEvents(events: ErrorEvent[]): Promise<void>
   findEvent(projectId: number, id: string): Promise<ErrorEvent | null>
@@ -200,6 +202,25 @@ export interface Store {
   setIssueStatus(projectId: number, issueId: string, status: IssueStatus): Promise<Issue | null>
   /** Per-minute event counts kept at write time, for minutes in [from, to). Minutes without events are absent. */
   countEventsByMinute(projectId: number, from: Date, to: Date): Promise<MinuteCount[]>
+
+  /**
+   * Events of filter.projectId matching every given field (see EventFilter), ordered
+   * by (timestamp, id) in page.order. Keyset pagination: with page.after, only rows
+   * strictly after that row in the order. At most page.limit rows; a deep page costs
+   * what the first one does.
+   */
+  queryEvents(filter: EventFilter, page: EventPageRequest): Promise<ErrorEvent[]>
+  /**
+   * Issues matching the filter, by page.sort descending (lastSeen, firstSeen or
+   * count), ties by id descending; page.after is the last row's {value, id}.
+   */
+  queryIssues(filter: IssueFilter, page: IssuePageRequest): Promise<Issue[]>
+  /**
+   * Matching events per bucket of bucketMs by `timestamp`: bucket k starts at
+   * from + k * bucketMs, within [from, to). Ascending; empty buckets are absent.
+   * Counted from the events themselves (unlike countEventsByMinute's counters).
+   */
+  countEventsByBucket(filter: EventFilter, bucketMs: number, from: Date, to: Date): Promise<TimeBucket[]>
 
   /** A limiter whose counters every instance on this database shares (MongoDB), or in memory (SQLite). */
   createRateLimiter(options: RateLimiterOptions): RateLimiterAbstract

@@ -443,11 +443,14 @@ describeEachEngine('Store contract', (engine) => {
       expect(await store.countEvents(projectId)).to.equal(0)
     })
 
-    it('rejects an event id that exists with DuplicateKeyError(id)', async () => {
+    it('skips an event id that exists (stored once, first version kept), writing the rest of the batch', async () => {
       const event = minimalEvent(projectId)
       await store.insertEvents([event])
-      await expectDuplicate(store.insertEvents([{...event, message: 'again'}]), 'id')
+      const fresh = minimalEvent(projectId)
+      await store.insertEvents([{...event, message: 'again'}, fresh, {...fresh}])
       expect(await store.findEvent(projectId, event.id)).to.deep.equal(event)
+      expect(await store.findEvent(projectId, fresh.id)).to.deep.equal(fresh)
+      expect(await store.countEvents(projectId)).to.equal(2)
     })
 
     it('lists newest first (timestamp, then id) with a limit', async () => {
@@ -604,7 +607,8 @@ describeEachEngine('Store contract', (engine) => {
     it('does not count an event whose id already exists', async () => {
       const event = minimalEvent(projectId, {fingerprint: 'dup'})
       await store.insertEvents([event])
-      await expectDuplicate(store.insertEvents([event]), 'id')
+      await store.insertEvents([event])
+      await store.insertEvents([event, event])
       expect((await store.findIssue(projectId, event.issueId))!.count).to.equal(1)
     })
 

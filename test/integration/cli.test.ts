@@ -32,7 +32,7 @@ describeEachEngine('CLI against the database the server uses', (engine) => {
     await runCliJson(['user', 'create', '--email', 'dev@example.com', '--name', 'Dev', '--password-stdin'], {env, input: PASSWORD})
     const human = await runCli(['project', 'create', '--name', 'Shop', '--owner', 'dev@example.com', '--slug', 'shop'], {env})
     expect(human.code, human.stderr).to.equal(0)
-    const printedKey = /clk_[A-Za-z0-9_-]{43}/.exec(human.stdout)?.[0]
+    const printedKey = /clk_[0-9a-f]{64}/.exec(human.stdout)?.[0]
     expect(printedKey, human.stdout).to.be.a('string')
     expect(human.stdout).to.include('shown only this once')
 

@@ -56,6 +56,11 @@ export class IngestService {
     return project
   }
 
+  /** Drops a cached key, so the next request reads the project again (after a change made elsewhere). */
+  forgetProject(apiKey: string): void {
+    this.keyCache.evict(hashApiKey(apiKey))
+  }
+
   /**
    * One error object or an array of them. All are validated before any is accepted:
    * one bad element rejects the request, naming its index.

@@ -25,6 +25,7 @@ import {RateLimiterMemory, RateLimiterMongo, type RateLimiterAbstract} from 'rat
 import {ConfigError} from '../../errors.js'
 import {displayDbUrl, urlPassword} from '../display-url.js'
 import {issueDeltas, minuteDeltas} from '../grouping.js'
+import {countEventDocsByBucket, findEventDocs, findIssueDocs} from './event-queries.js'
 import {decodeValue, encodeValue} from './field-codec.js'
 import {
   DuplicateKeyError,
@@ -43,6 +44,7 @@ import {
   type Store,
   type User,
 } from '../types.js'
+import type {EventFilter, EventPageRequest, IssueFilter, IssuePageRequest, TimeBucket} from '../query-types.js'
 
 interface UserDoc extends Omit<User, 'id'> {
   _id: string
@@ -112,9 +114,15 @@ const INDEXES: Record<string, IndexDescription[]> = {
   issues: [
     {key: {projectId: 1, fingerprint: 1}, name: 'projectId_fingerprint_unique', unique: true},
     {key: {projectId: 1, lastSeen: -1, _id: -1}, name: 'projectId_lastSeen_id'},
+    // queryIssues' other sort orders (event-queries.ts).
+    {key: {projectId: 1, firstSeen: -1, _id: -1}, name: 'projectId_firstSeen_id'},
+    {key: {projectId: 1, count: -1, _id: -1}, name: 'projectId_count_id'},
   ],
   errors: [
     {key: {projectId: 1, timestamp: -1, _id: -1}, name: 'projectId_timestamp_id'},
+    // queryEvents filtered by type or issue, still in (timestamp, _id) order (event-queries.ts).
+    {key: {projectId: 1, type: 1, timestamp: -1, _id: -1}, name: 'projectId_type_timestamp_id'},
+    {key: {projectId: 1, issueId: 1, timestamp: -1, _id: -1}, name: 'projectId_issueId_timestamp_id'},
     // Retention deletes by age (no TTL indexes on FerretDB).
     {key: {receivedAt: 1}, name: 'receivedAt'},
   ],
@@ -382,8 +390,8 @@ export class MongoStore implements Store {
       // (w: majority, journaled on replica sets) is what a 202 needs. Without
       // transactions, a failure between the two steps can leave totals short of
       // the events written; totals never count an event that was not written.
+      // An id already stored (a Sentry SDK resending an event_id) is skipped and not counted.
       let written = events
-      let duplicate: unknown = null
       try {
         await this.errors.insertMany(docs, {ordered: false})
       } catch (err) {
@@ -391,10 +399,8 @@ export class MongoStore implements Store {
         if (!(err instanceof MongoBulkWriteError) || failed.length === 0 || failed.some((e) => e.code !== 11000)) throw err
         const skipped = new Set(failed.map((e) => e.index))
         written = events.filter((_, i) => !skipped.has(i))
-        duplicate = err
       }
       if (written.length > 0) await this.addTotals(written)
-      if (duplicate !== null) throw duplicate
     }, 'id')
   }
 
@@ -460,6 +466,20 @@ export class MongoStore implements Store {
         (doc) => ({minute: doc.minute, count: doc.count}),
       ),
     )
+  }
+
+  // ---- filtered queries (event-queries.ts) ------------------------------------
+
+  async queryEvents(filter: EventFilter, page: EventPageRequest): Promise<ErrorEvent[]> {
+    return this.run(async () => (await findEventDocs(this.errors, filter, page)).map(fromEvent))
+  }
+
+  async queryIssues(filter: IssueFilter, page: IssuePageRequest): Promise<Issue[]> {
+    return this.run(async () => (await findIssueDocs(this.issues, filter, page)).map(fromIssue))
+  }
+
+  async countEventsByBucket(filter: EventFilter, bucketMs: number, from: Date, to: Date): Promise<TimeBucket[]> {
+    return this.run(() => countEventDocsByBucket(this.errors, filter, bucketMs, from, to))
   }
 
   /**

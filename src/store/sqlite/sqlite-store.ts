@@ -5,6 +5,9 @@ import Database from 'better-sqlite3'
 import {RateLimiterMemory, type RateLimiterAbstract} from 'rate-limiter-flexible'
 import {displayDbUrl} from '../display-url.js'
 import {issueDeltas, minuteDeltas} from '../grouping.js'
+import type {EventFilter, EventPageRequest, IssueFilter, IssuePageRequest, TimeBucket} from '../query-types.js'
+import {EVENT_QUERY_MIGRATION, countEventRowsByBucket, queryEventRows, queryIssueRows} from './event-queries.js'
+import {Checkpointer, DEFAULT_CHECKPOINTER_OPTIONS, type CheckpointerOptions} from './checkpointer.js'
 import {
   DuplicateKeyError,
   StoreUnavailableError,
@@ -108,6 +111,8 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (project_id, minute)
   ) WITHOUT ROWID;
   `,
+  // 3: filtered, keyset-paginated queries: indexes and the event_terms side table (see event-queries.ts).
+  EVENT_QUERY_MIGRATION,
 ]
 
 interface UserRow {
@@ -171,6 +176,32 @@ const UNIQUE_FIELDS: Record<string, string> = {
 /** Error codes that mean "the database cannot serve this now", not "this request is wrong". */
 const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY|NOTADB|CORRUPT|PROTOCOL)/
 
+/**
+ * better-sqlite3 is synchronous: while SQLite's busy handler waits for another
+ * connection's lock, the whole event loop sleeps. So it may wait only a few ms;
+ * longer waits happen in write(), between attempts, on timers.
+ */
+const BUSY_TIMEOUT_MS = 5
+/** How long a write keeps trying for the write lock before the database counts as unavailable (an ingest answers 503). */
+export const LOCK_WAIT_MS = 1000
+/** init() runs at start-up, off any request path: it may wait as long as the old busy_timeout did. */
+const INIT_LOCK_WAIT_MS = 5000
+const RETRY_FIRST_MS = 5
+const RETRY_MAX_MS = 50
+
+export interface SqliteStoreOptions {
+  /** WAL checkpointing in a worker thread; false leaves it to SQLite (autocheckpoint). */
+  checkpointer?: Partial<CheckpointerOptions> | false
+}
+
+function isBusy(err: unknown): boolean {
+  return /^SQLITE_(BUSY|LOCKED)/.test(sqliteCode(err) ?? '')
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
 function sqliteCode(err: unknown): string | undefined {
   if (err instanceof Database.SqliteError) return err.code
   return undefined
@@ -194,34 +225,68 @@ export class SqliteStore implements Store {
   private db: Db | null = null
   private stmts: ReturnType<SqliteStore['prepare']> | null = null
   private closed = false
+  private readonly checkpointerOptions: CheckpointerOptions | null
+  private checkpointer: Checkpointer | null = null
+  /** When writes first found the write lock taken by another connection; null once one got it. */
+  private lockedSince: number | null = null
+  private lastBusyAt = 0
 
-  constructor(url: string) {
+  constructor(url: string, options: SqliteStoreOptions = {}) {
     this.displayUrl = displayDbUrl(url)
     this.path = sqlitePathFromUrl(url)
+    this.checkpointerOptions =
+      options.checkpointer === false ? null : {...DEFAULT_CHECKPOINTER_OPTIONS, ...options.checkpointer}
   }
 
   async init(): Promise<void> {
     if (this.closed) throw new Error('store is closed')
-    this.guard(() => {
-      if (this.db === null) this.db = this.open()
-      this.migrate(this.db)
-      if (this.stmts === null) this.stmts = this.prepare(this.db)
-    })
+    await this.write(
+      () => {
+        if (this.db === null) this.db = this.open()
+        this.migrate(this.db)
+        if (this.stmts === null) this.stmts = this.prepare(this.db)
+      },
+      {waitMs: INIT_LOCK_WAIT_MS, probe: true},
+    )
   }
 
+  /**
+   * Ready means able to take an event: the file is readable and this connection can
+   * get the write lock now (within the same wait as a write). SELECT 1 alone would
+   * pass while another process holds the lock and every ingest fails.
+   */
   async ping(): Promise<void> {
-    this.guard(() => {
-      this.conn().prepare('SELECT 1').get()
-    })
+    await this.write(
+      () => {
+        const db = this.conn()
+        db.exec('BEGIN IMMEDIATE')
+        try {
+          db.prepare('SELECT count(*) FROM sqlite_master').get()
+        } finally {
+          if (db.inTransaction) db.exec('ROLLBACK')
+        }
+      },
+      {probe: true},
+    )
   }
 
   async close(): Promise<void> {
     this.closed = true
+    const checkpointer = this.checkpointer
+    this.checkpointer = null
+    // The worker's connection goes first, so the last one closing (ours) checkpoints
+    // whatever is left and removes the WAL.
+    if (checkpointer !== null) await checkpointer.stop()
     if (this.db !== null) {
       this.db.close()
       this.db = null
       this.stmts = null
     }
+  }
+
+  /** Whether the checkpoint worker runs (it starts with the first write), for tests and diagnostics. */
+  get checkpointerRunning(): boolean {
+    return this.checkpointer?.running ?? false
   }
 
   // ---- users ---------------------------------------------------------------
@@ -237,7 +302,7 @@ export class SqliteStore implements Store {
       created_at: now,
       updated_at: now,
     }
-    this.guard(() => this.s().insertUser.run(row))
+    await this.write(() => this.s().insertUser.run(row))
     return toUser(row)
   }
 
@@ -261,7 +326,7 @@ export class SqliteStore implements Store {
 
   async createProject(project: NewProject): Promise<Project> {
     const now = Date.now()
-    return this.guard(() => {
+    return this.write(() => {
       const result = this.s().insertProject.run({
         owner_id: project.ownerId,
         name: project.name,
@@ -302,7 +367,7 @@ export class SqliteStore implements Store {
   }
 
   async updateProject(id: number, patch: ProjectPatch): Promise<Project | null> {
-    return this.guard(() =>
+    return this.write(() =>
       this.conn().transaction((): Project | null => {
         const current = this.s().projectById.get(id) as ProjectRow | undefined
         if (current === undefined) return null
@@ -317,29 +382,29 @@ export class SqliteStore implements Store {
         }
         this.s().updateProject.run(next)
         return toProject(next)
-      })(),
+      }).immediate(),
     )
   }
 
   async rotateProjectKey(id: number, keyHash: string, keyPrefix: string): Promise<Project | null> {
     const now = Date.now()
-    return this.guard(() =>
+    return this.write(() =>
       this.conn().transaction((): Project | null => {
         const result = this.s().rotateKey.run({id, key_hash: keyHash, key_prefix: keyPrefix, now})
         if (result.changes === 0) return null
         return toProject(this.s().projectById.get(id) as ProjectRow)
-      })(),
+      }).immediate(),
     )
   }
 
   async deleteProject(id: number): Promise<boolean> {
-    return this.guard(() =>
+    return this.write(() =>
       this.conn().transaction((): boolean => {
         this.s().deleteProjectErrors.run(id)
         this.s().deleteProjectIssues.run(id)
         this.s().deleteProjectCounts.run(id)
         return this.s().deleteProject.run(id).changes > 0
-      })(),
+      }).immediate(),
     )
   }
 
@@ -347,13 +412,17 @@ export class SqliteStore implements Store {
 
   async insertEvents(events: ErrorEvent[]): Promise<void> {
     if (events.length === 0) return
-    this.guard(() =>
+    await this.write(() =>
       // One transaction: the events, their issues and the counters commit together.
+      // IMMEDIATE takes the write lock first, so a lock held elsewhere fails here,
+      // before any work, and write() retries the whole transaction.
       this.conn().transaction(() => {
         const stmts = this.s()
         const insert = stmts.insertEvent
+        // An id already stored (a Sentry SDK resending an event_id) is skipped and not counted.
+        const written: ErrorEvent[] = []
         for (const event of events) {
-          insert.run({
+          const result = insert.run({
             id: event.id,
             project_id: event.projectId,
             timestamp: event.timestamp.getTime(),
@@ -365,8 +434,9 @@ export class SqliteStore implements Store {
             issue_id: event.issueId ?? null,
             doc: JSON.stringify(event),
           })
+          if (result.changes > 0) written.push(event)
         }
-        for (const d of issueDeltas(events)) {
+        for (const d of issueDeltas(written)) {
           stmts.upsertIssue.run({
             id: d.issueId,
             project_id: d.projectId,
@@ -379,8 +449,8 @@ export class SqliteStore implements Store {
             last_seen: d.lastSeen.getTime(),
           })
         }
-        for (const d of minuteDeltas(events)) stmts.addMinuteCount.run(d.projectId, d.minute, d.count)
-      })(),
+        for (const d of minuteDeltas(written)) stmts.addMinuteCount.run(d.projectId, d.minute, d.count)
+      }).immediate(),
     )
   }
 
@@ -400,7 +470,7 @@ export class SqliteStore implements Store {
   async deleteEventsBefore(cutoff: Date, limit: number): Promise<number> {
     const n = Math.max(0, Math.floor(limit))
     if (n === 0) return 0
-    return this.guard(() => this.s().deleteEventsBefore.run(cutoff.getTime(), n).changes)
+    return this.write(() => this.s().deleteEventsBefore.run(cutoff.getTime(), n).changes)
   }
 
   // ---- issues and counters -------------------------------------------------
@@ -415,11 +485,11 @@ export class SqliteStore implements Store {
   }
 
   async setIssueStatus(projectId: number, issueId: string, status: IssueStatus): Promise<Issue | null> {
-    return this.guard(() =>
+    return this.write(() =>
       this.conn().transaction((): Issue | null => {
         if (this.s().setIssueStatus.run(status, projectId, issueId).changes === 0) return null
         return toIssue(this.s().issueById.get(projectId, issueId) as IssueRow)
-      })(),
+      }).immediate(),
     )
   }
 
@@ -429,6 +499,20 @@ export class SqliteStore implements Store {
         (row) => ({minute: new Date(row.minute), count: row.count}),
       ),
     )
+  }
+
+  // ---- filtered queries (event-queries.ts) ------------------------------------
+
+  async queryEvents(filter: EventFilter, page: EventPageRequest): Promise<ErrorEvent[]> {
+    return this.guard(() => queryEventRows(this.conn(), filter, page).map(toEvent))
+  }
+
+  async queryIssues(filter: IssueFilter, page: IssuePageRequest): Promise<Issue[]> {
+    return this.guard(() => queryIssueRows(this.conn(), filter, page).map(toIssue))
+  }
+
+  async countEventsByBucket(filter: EventFilter, bucketMs: number, from: Date, to: Date): Promise<TimeBucket[]> {
+    return this.guard(() => countEventRowsByBucket(this.conn(), filter, bucketMs, from, to))
   }
 
   /** One process owns a SQLite database's traffic, so the counters live in memory. */
@@ -443,7 +527,7 @@ export class SqliteStore implements Store {
   }
 
   async setSettingIfAbsent(key: string, value: string): Promise<string> {
-    return this.guard(() => {
+    return this.write(() => {
       // INSERT OR IGNORE + read back: another process (a CLI next to the server)
       // may win the race; whoever wins, everybody returns the stored value.
       this.s().insertSettingIfAbsent.run(key, value)
@@ -457,14 +541,17 @@ export class SqliteStore implements Store {
     mkdirSync(dirname(this.path), {recursive: true})
     const db = new Database(this.path)
     try {
-      // busy_timeout first, so even switching to WAL waits for another process's
-      // lock. WAL: readers never block the writer. busy_timeout: a CLI writing next
-      // to the server waits instead of failing. synchronous=FULL: a 202 means the
+      // busy_timeout first, so even switching to WAL waits (briefly: see
+      // BUSY_TIMEOUT_MS; write() retries on timers) for another process's lock.
+      // WAL: readers never block the writer. synchronous=FULL: a 202 means the
       // event survived a power cut, not only a process crash.
-      db.pragma('busy_timeout = 5000')
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
       db.pragma('journal_mode = WAL')
       db.pragma('synchronous = FULL')
       db.pragma('foreign_keys = ON')
+      // No commit pays for a checkpoint: the checkpoint worker does them (or, if it
+      // cannot run, onCheckpointerFailure() turns this back on).
+      if (this.checkpointerOptions !== null) db.pragma('wal_autocheckpoint = 0')
     } catch (err) {
       db.close()
       throw err
@@ -530,7 +617,7 @@ export class SqliteStore implements Store {
       deleteProject: db.prepare('DELETE FROM projects WHERE id = ?'),
 
       insertEvent: db.prepare(
-        `INSERT INTO errors (id, project_id, timestamp, received_at, level, type, message, fingerprint, issue_id, doc)
+        `INSERT OR IGNORE INTO errors (id, project_id, timestamp, received_at, level, type, message, fingerprint, issue_id, doc)
          VALUES (@id, @project_id, @timestamp, @received_at, @level, @type, @message, @fingerprint, @issue_id, @doc)`,
       ),
       eventById: db.prepare(`SELECT ${eventCols} FROM errors WHERE project_id = ? AND id = ?`),
@@ -582,6 +669,61 @@ export class SqliteStore implements Store {
     this.conn()
     if (this.stmts === null) throw new Error('store is not initialised: call init()')
     return this.stmts
+  }
+
+  /**
+   * Runs a write (fn, synchronous, one transaction at most) until it gets the write
+   * lock. The first attempt is immediate; while another connection holds the lock,
+   * attempts repeat on timers — the event loop sleeps only BUSY_TIMEOUT_MS per
+   * attempt — for up to `waitMs`, then StoreUnavailableError. A lock that has been
+   * held for longer than that already is presumed still held: writes arriving later
+   * try once and fail at once, instead of queueing a second each behind each other.
+   * `probe`: ping/init, which test the lock but are not writes (no checkpointer).
+   */
+  private async write<T>(fn: () => T, options: {waitMs?: number; probe?: boolean} = {}): Promise<T> {
+    const waitMs = options.waitMs ?? LOCK_WAIT_MS
+    const started = Date.now()
+    let delay = RETRY_FIRST_MS
+    for (;;) {
+      let busy: unknown
+      try {
+        const result = fn()
+        this.lockedSince = null
+        if (options.probe !== true) this.wrote()
+        return result
+      } catch (err) {
+        if (!isBusy(err)) throw this.translate(err)
+        busy = err
+      }
+      const now = Date.now()
+      // Not seen busy for a while: this is a new lock, not the old one.
+      if (this.lockedSince === null || now - this.lastBusyAt > waitMs) this.lockedSince = now
+      this.lastBusyAt = now
+      const deadline = Math.max(started, this.lockedSince + waitMs)
+      if (now >= deadline) {
+        throw new StoreUnavailableError(
+          `SQLite database is locked by another process (${this.path}: no write lock within ${now - started} ms); try again shortly`,
+          {cause: busy},
+        )
+      }
+      await sleep(Math.min(delay, deadline - now))
+      delay = Math.min(delay * 2, RETRY_MAX_MS)
+    }
+  }
+
+  /** After a write: make sure the checkpoint worker runs (a read-only CLI command never starts one). */
+  private wrote(): void {
+    if (this.checkpointer !== null || this.checkpointerOptions === null || this.closed || this.db === null) return
+    try {
+      this.checkpointer = new Checkpointer(this.path, this.checkpointerOptions, () => this.onCheckpointerFailure())
+    } catch {
+      this.onCheckpointerFailure()
+    }
+  }
+
+  /** No worker (a bundled build without its file, or it died): SQLite checkpoints on commit again, as by default. */
+  private onCheckpointerFailure(): void {
+    if (this.db !== null && this.db.open) this.db.pragma('wal_autocheckpoint = 1000')
   }
 
   /** Runs fn, translating SQLite errors into the store's typed errors. */

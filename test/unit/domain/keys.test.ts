@@ -8,7 +8,7 @@ describe('API keys', () => {
   it('are clk_ + 32 random bytes, stored as a SHA-256 hash with a short display prefix', () => {
     const a = generateApiKey()
     const b = generateApiKey()
-    expect(a.key).to.match(/^clk_[A-Za-z0-9_-]{43}$/)
+    expect(a.key).to.match(/^clk_[0-9a-f]{64}$/)
     expect(a.key).to.not.equal(b.key)
     expect(a.keyHash).to.equal(hashApiKey(a.key)).and.match(/^[0-9a-f]{64}$/)
     expect(a.keyPrefix).to.equal(a.key.slice(0, 10))

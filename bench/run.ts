@@ -1,0 +1,434 @@
+// npm run bench — ingest throughput of crashlog against a bare Node http server on
+// this machine, same load from a separate process, rounds alternated. See bench/README.md.
+
+import {existsSync, mkdtempSync, rmSync, statSync} from 'node:fs'
+import {cpus, loadavg, tmpdir} from 'node:os'
+import {delimiter, join} from 'node:path'
+import {parseArgs} from 'node:util'
+import {MongoClient} from 'mongodb'
+import {parseStack} from '../src/domain/ingest/stack.js'
+import {computeFingerprint} from '../src/domain/ingest/fingerprint.js'
+import {openStore} from '../src/store/open.js'
+import {startFerretDb, startMongod, type MongoTestServer} from '../test/support/mongo-server.js'
+import {buildCorpus, corpusStats} from './corpus.js'
+import type {LoadJob} from './load.js'
+import {cli, ROOT, rssMiB, runLoad, sleep, startBare, startServe, type Measured, type Server} from './proc.js'
+
+const {values: opts} = parseArgs({
+  options: {
+    rounds: {type: 'string', default: process.env.BENCH_ROUNDS ?? '3'},
+    duration: {type: 'string', default: process.env.BENCH_DURATION ?? '10'},
+    warmup: {type: 'string', default: process.env.BENCH_WARMUP ?? '3'},
+    connections: {type: 'string', default: process.env.BENCH_CONNECTIONS ?? '50'},
+    million: {type: 'boolean', default: process.env.BENCH_MILLION === '1'},
+    'million-only': {type: 'boolean', default: false},
+    events: {type: 'string', default: process.env.BENCH_EVENTS ?? '1000000'},
+    'no-mongo': {type: 'boolean', default: process.env.BENCH_NO_MONGO === '1'},
+    'cpu-prof': {type: 'boolean', default: false},
+    help: {type: 'boolean', default: false},
+  },
+})
+
+if (opts.help) {
+  process.stdout.write(`npm run bench [-- options]
+  --rounds N        measured rounds per target (default 3)
+  --duration S      seconds per measured round (default 10)
+  --warmup S        warm-up seconds per target before the rounds (default 3)
+  --connections N   concurrent connections (default 50)
+  --million         also fill a SQLite database to 1,000,000 events and compare rates (BENCH_MILLION=1)
+  --million-only    only the 1M phase
+  --events N        events for the fill phase (default 1000000)
+  --no-mongo        skip the MongoDB row (BENCH_NO_MONGO=1)
+  --cpu-prof        run crashlog serve under node --cpu-prof; profiles are kept and their folder printed
+`)
+  process.exit(0)
+}
+
+const ROUNDS = Number(opts.rounds)
+const DURATION = Number(opts.duration)
+const WARMUP = Number(opts.warmup)
+const CONNECTIONS = Number(opts.connections)
+const FILL_EVENTS = Number(opts.events)
+const RATE_LIMIT = '100000000' // the most `project update --rate-limit` takes: per minute, far above any rate here
+
+// Targets from the product issue.
+const MIN_RATIO = 0.5
+const MAX_P99_MS = 20
+const MIN_RATE_KEPT = 0.8
+const MAX_RSS_GROWTH = 0.2
+
+const started = Date.now()
+const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(0)}s`
+const log = (line: string): void => void process.stderr.write(`[bench ${elapsed()}] ${line}\n`)
+const tmpDirs: string[] = []
+const cleanups: Array<() => Promise<void>> = []
+const verdicts: Array<{ok: boolean; line: string}> = []
+
+function verdict(ok: boolean, line: string): void {
+  verdicts.push({ok, line})
+}
+
+// ---- formatting ------------------------------------------------------------
+
+const f0 = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–')
+const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '–')
+const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '–')
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
+}
+
+// ---- setup -----------------------------------------------------------------
+
+interface Target {
+  name: string
+  server: Server
+  /** For crashlog targets: where to count stored events after the run. */
+  db?: {url: string; projectId: number}
+  apiKey: string
+  runs: Measured[]
+  warmups: Measured[]
+}
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  tmpDirs.push(dir)
+  return dir
+}
+
+/** A user and a project with its rate limit raised; returns the project id and key. */
+async function createProject(dbUrl: string): Promise<{projectId: number; apiKey: string}> {
+  await cli(['user', 'create', '--email', 'bench@example.com', '--name', 'Bench', '--password-stdin', '--bcrypt-cost', '4', '--db', dbUrl], 'bench-password-123\n')
+  const created = JSON.parse(await cli(['project', 'create', '--name', 'Bench', '--owner', 'bench@example.com', '--db', dbUrl, '--json'])) as {project: {id: number}; apiKey: string}
+  await cli(['project', 'update', String(created.project.id), '--rate-limit', RATE_LIMIT, '--db', dbUrl, '--json'])
+  return {projectId: created.project.id, apiKey: created.apiKey}
+}
+
+const profDirs: string[] = []
+function nodeFlags(name: string): string[] {
+  if (!opts['cpu-prof']) return []
+  const dir = mkdtempSync(join(tmpdir(), `crashlog-prof-${name}-`))
+  profDirs.push(dir)
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`]
+}
+
+async function crashlogTarget(name: string, dbUrl: string, serveArgs: string[] = []): Promise<Target> {
+  const {projectId, apiKey} = await createProject(dbUrl)
+  const server = await startServe(dbUrl, serveArgs, nodeFlags(name))
+  cleanups.push(() => server.stop())
+  return {name, server, apiKey, db: {url: dbUrl, projectId}, runs: [], warmups: []}
+}
+
+function onPath(command: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir && existsSync(join(dir, command))) return join(dir, command)
+  }
+  return null
+}
+
+/** A MongoDB-compatible server, or null with the reason. Never builds anything. */
+async function findMongo(): Promise<{uri: string; description: string; server?: MongoTestServer} | {uri: null; why: string}> {
+  const given = process.env.CRASHLOG_TEST_MONGO_URI?.trim()
+  if (given) return {uri: given, description: 'CRASHLOG_TEST_MONGO_URI'}
+  const tried: string[] = []
+  const mongod = onPath('mongod')
+  if (mongod) {
+    try {
+      const server = await startMongod(mongod)
+      return {uri: server.uri, description: server.description, server}
+    } catch (err) {
+      tried.push((err as Error).message.split('\n')[0])
+    }
+  }
+  const cached = join(ROOT, '.cache', 'ferretdb', 'ferretdb')
+  for (const binary of [existsSync(cached) ? cached : null, onPath('ferretdb')]) {
+    if (!binary) continue
+    try {
+      const server = await startFerretDb(binary)
+      return {uri: server.uri, description: server.description, server}
+    } catch (err) {
+      tried.push((err as Error).message.split('\n')[0])
+    }
+  }
+  return {uri: null, why: tried.length ? tried.join('; ') : 'no CRASHLOG_TEST_MONGO_URI, no mongod on PATH, no FerretDB at .cache/ferretdb/ferretdb or on PATH'}
+}
+
+/** base mongodb://host:port/?opts + a database name. */
+function withDatabase(uri: string, name: string): string {
+  const q = uri.indexOf('?')
+  const base = q < 0 ? uri : uri.slice(0, q)
+  const query = q < 0 ? '' : uri.slice(q)
+  const m = /^(mongodb(?:\+srv)?:\/\/[^/]+)\/?/.exec(base)
+  if (!m) throw new Error(`cannot read the MongoDB URI ${uri.replace(/\/\/[^@/]*@/, '//…@')}`)
+  return `${m[1]}/${name}${query}`
+}
+
+async function countStored(db: {url: string; projectId: number}): Promise<number> {
+  const store = await openStore(db.url)
+  try {
+    return await store.countEvents(db.projectId)
+  } finally {
+    await store.close()
+  }
+}
+
+function job(target: Target, seconds: number): LoadJob {
+  return {url: target.server.url, apiKey: target.apiKey, connections: CONNECTIONS, duration: seconds, mode: 'single'}
+}
+
+function describeRun(m: Measured): string {
+  const l = m.load
+  const codes = Object.entries(l.statusCodes).map(([c, n]) => `${c}×${n}`).join(' ')
+  return `${f0(l.rps)} req/s, p50 ${f1(l.p50)} ms, p99 ${f1(l.p99)} ms, server ${f2(m.serverCores)} cores, loadgen ${f2(m.loadCores)} cores, other ${f2(m.otherCores)} cores, RSS ${f0(m.rssEnd)} MiB [${codes}${l.errors ? ` errors×${l.errors}` : ''}]`
+}
+
+// ---- phase 1: baseline vs crashlog -----------------------------------------
+
+async function comparePhase(): Promise<void> {
+  const targets: Target[] = []
+  log('starting the bare baseline server')
+  const bare = await startBare()
+  cleanups.push(() => bare.stop())
+  targets.push({name: 'bare node http (baseline)', server: bare, apiKey: 'none', runs: [], warmups: []})
+
+  const dir = tempDir('crashlog-bench-')
+  log('starting crashlog serve on SQLite')
+  targets.push(await crashlogTarget('crashlog sqlite', `sqlite:${join(dir, 'crashlog.db')}`))
+
+  let mongoNote = ''
+  if (opts['no-mongo']) {
+    mongoNote = 'MongoDB row skipped (--no-mongo)'
+  } else {
+    const mongo = await findMongo()
+    if (mongo.uri === null) {
+      mongoNote = `MongoDB row SKIPPED: ${mongo.why}`
+    } else {
+      const dbName = `crashlog_bench_${Date.now()}`
+      const dbUrl = withDatabase(mongo.uri, dbName)
+      if (mongo.server) cleanups.push(() => mongo.server!.stop())
+      else {
+        // A server we did not start: drop the database we made on it.
+        cleanups.push(async () => {
+          const client = new MongoClient(dbUrl)
+          try {
+            await client.db().dropDatabase()
+          } finally {
+            await client.close()
+          }
+        })
+      }
+      log(`starting crashlog serve on ${mongo.description}`)
+      const name = mongo.description.startsWith('FerretDB') ? 'crashlog mongodb (FerretDB)' : 'crashlog mongodb'
+      try {
+        targets.push(await crashlogTarget(name, dbUrl))
+        mongoNote = `MongoDB row: ${mongo.description}`
+      } catch (err) {
+        mongoNote = `MongoDB row SKIPPED: ${(err as Error).message.split('\n')[0]}`
+      }
+    }
+  }
+  log(mongoNote)
+
+  for (const t of targets) {
+    log(`warm-up ${t.name}: ${WARMUP} s`)
+    const m = await runLoad(job(t, WARMUP), t.server.pid)
+    t.warmups.push(m)
+    log(`  ${describeRun(m)}`)
+    await sleep(500)
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate the order so no target always runs first (or right after the slowest).
+    const order = round % 2 === 0 ? targets : [...targets].reverse()
+    for (const t of order) {
+      const m = await runLoad(job(t, DURATION), t.server.pid)
+      t.runs.push(m)
+      log(`round ${round + 1}/${ROUNDS} ${t.name}: ${describeRun(m)}`)
+      await sleep(1000)
+    }
+  }
+
+  // Stop the servers (SIGTERM: graceful, queued events are written) and count what is stored.
+  const counted = new Map<Target, {stored: number; accepted: number; unanswered: number}>()
+  for (const t of targets) {
+    await t.server.stop()
+    if (!t.db) continue
+    const all = [...t.warmups, ...t.runs]
+    const accepted = all.reduce((s, m) => s + m.load.acceptedEvents, 0)
+    const unanswered = all.reduce((s, m) => s + (m.load.sent - m.load.answered), 0)
+    counted.set(t, {stored: await countStored(t.db), accepted, unanswered})
+  }
+
+  const base = median(targets[0].runs.map((m) => m.load.rps))
+  const rows = targets.map((t) => {
+    const rps = median(t.runs.map((m) => m.load.rps))
+    const c = counted.get(t)
+    return [
+      t.name,
+      f0(rps),
+      f0(Math.min(...t.runs.map((m) => m.load.rps))) + '–' + f0(Math.max(...t.runs.map((m) => m.load.rps))),
+      f1(median(t.runs.map((m) => m.load.p50))),
+      f1(median(t.runs.map((m) => m.load.p99))),
+      f1(Math.max(...t.runs.map((m) => m.load.p99))),
+      f2(rps / base),
+      f2(median(t.runs.map((m) => m.serverCores))),
+      f2(median(t.runs.map((m) => m.loadCores))),
+      f2(median(t.runs.map((m) => m.otherCores))),
+      `${f0(t.warmups[0].rssEnd)} → ${f0(t.runs[t.runs.length - 1].rssEnd)} (max ${f0(Math.max(...t.runs.map((m) => m.rssMax)))})`,
+      c ? `${f0(c.accepted)} / ${f0(c.stored)} (+${f0(c.unanswered)} unanswered)` : 'n/a',
+    ]
+  })
+  const stats = corpusStats(buildCorpus().bodies)
+  process.stdout.write(`
+== ingest: POST /log-error, ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION} s per target after ${WARMUP} s warm-up, rounds alternated ==
+corpus: ${stats.count} bodies, mean ${f0(stats.meanBytes)} B, median ${f0(stats.p50Bytes)} B, p90 ${f0(stats.p90Bytes)} B, max ${f0(stats.maxBytes)} B, ${stats.over4k} ≥ 4 KiB, ${distinctFingerprints()} distinct fingerprints
+machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, load average ${loadAtStart} at the start; ${mongoNote}
+req/s and latency: median of the rounds (p99 worst: the worst round). cores: CPU time / wall time of the server, the load generator, and everything else on the machine (other processes: should be ~0 on a quiet machine). RSS in MiB: after warm-up → after the last round.
+202s / stored: events answered 202 vs events in the database after the server stopped (warm-up included); requests cut off in flight when a timed run ends may be stored without their 202 being seen (at most "unanswered").
+
+${table(['target', 'req/s', 'range', 'p50 ms', 'p99 ms', 'p99 worst', '× base', 'srv cores', 'gen cores', 'other cores', 'RSS MiB', '202s / stored'], rows)}
+`)
+  const busy = Math.max(...targets.slice(0, 2).map((t) => median(t.runs.map((m) => m.otherCores))))
+  if (busy > 0.25) {
+    process.stdout.write(`\n!!! other processes kept ${f2(busy)} cores busy during the rounds (of ${cpus().length}): the figures are depressed and noisy; rerun on a quiet machine !!!\n`)
+  }
+  for (const t of targets.slice(1)) {
+    const rps = median(t.runs.map((m) => m.load.rps))
+    const p99 = median(t.runs.map((m) => m.load.p99))
+    const c = counted.get(t)!
+    const non202 = [...t.warmups, ...t.runs].reduce((s, m) => s + m.load.answered - m.load.accepted + m.load.errors, 0)
+    const embedded = t.name === 'crashlog sqlite'
+    const tag = embedded ? '' : ' (informational: the targets are for the embedded store)'
+    verdict(rps / base >= MIN_RATIO || !embedded, `${t.name}: ingest ${f0(rps)} req/s = ${f2(rps / base)}× the bare baseline (${f0(base)} req/s); target ≥ ${MIN_RATIO}×${tag}`)
+    verdict(p99 <= MAX_P99_MS || !embedded, `${t.name}: p99 ${f1(p99)} ms at ${CONNECTIONS} connections; target ≤ ${MAX_P99_MS} ms${tag}`)
+    const lost = Math.max(0, c.accepted - c.stored)
+    const extra = c.stored - c.accepted
+    verdict(lost === 0 && extra <= c.unanswered && non202 === 0,
+      `${t.name}: ${f0(c.accepted)} events answered 202, ${f0(c.stored)} stored: ${lost} lost` +
+      `${extra > 0 ? `, ${extra} stored whose 202 was cut off by the end of a timed run (≤ ${c.unanswered} in flight)` : ''}` +
+      `${extra > c.unanswered ? ' — MORE STORED THAN SENT' : ''}${non202 ? `, ${non202} answers other than 202 or socket errors` : ''}; target 0 lost`)
+  }
+}
+
+function distinctFingerprints(): number {
+  const seen = new Set<string>()
+  for (const o of buildCorpus().objects as Array<{type: string; message: string; stack?: string; fingerprint?: string[]}>) {
+    seen.add(computeFingerprint({type: o.type, message: o.message, frames: parseStack(o.stack ?? ''), fingerprint: o.fingerprint?.join('\u241f')}))
+  }
+  return seen.size
+}
+
+// ---- phase 2: 1,000,000 events ---------------------------------------------
+
+async function millionPhase(): Promise<void> {
+  const BATCH = 100
+  const dir = tempDir('crashlog-bench-1m-')
+  const dbFile = join(dir, 'crashlog.db')
+  log(`1M phase: fresh SQLite database ${dbFile}`)
+  // Bigger bodies allowed so the fill can send arrays of 100 errors (up to ~1 MB each).
+  const t = await crashlogTarget('crashlog sqlite (1M)', `sqlite:${dbFile}`, ['--body-limit', String(4 * 1024 * 1024), '--batch-limit', String(BATCH)])
+  let accepted = 0
+  let unanswered = 0
+  const add = (m: Measured): void => {
+    accepted += m.load.acceptedEvents
+    unanswered += m.load.sent - m.load.answered
+  }
+  const fill = async (events: number): Promise<{seconds: number; rate: number; m: Measured}> => {
+    const requests = Math.ceil(events / BATCH)
+    const m = await runLoad({url: t.server.url, apiKey: t.apiKey, connections: 8, amount: requests, mode: 'batch', batchSize: BATCH}, t.server.pid)
+    add(m)
+    if (m.load.accepted !== requests) throw new Error(`fill: ${m.load.accepted} of ${requests} batch requests answered 202 (${JSON.stringify(m.load.statusCodes)}, ${m.load.errors} errors)`)
+    return {seconds: m.load.seconds, rate: m.load.acceptedEvents / m.load.seconds, m}
+  }
+  // One warm-up and one timed round per point, so that "at ~10k" stays near 10k.
+  const measure = async (label: string): Promise<{m: Measured; storedBefore: number; storedAfter: number}> => {
+    const w = await runLoad(job(t, WARMUP), t.server.pid)
+    add(w)
+    await sleep(500)
+    const storedBefore = accepted
+    const m = await runLoad(job(t, DURATION), t.server.pid)
+    add(m)
+    log(`  at ${label}: ${describeRun(m)}`)
+    await sleep(500)
+    return {m, storedBefore, storedAfter: accepted}
+  }
+
+  await fill(10_000)
+  log(`1M phase: ${f0(accepted)} stored; measuring (${WARMUP} s warm-up + ${DURATION} s)`)
+  const low = await measure('~10k')
+
+  const series: string[][] = []
+  const CHUNK = 100_000
+  const fillStarted = Date.now()
+  let fillRssFirst = NaN
+  while (accepted < FILL_EVENTS) {
+    const n = Math.min(CHUNK, FILL_EVENTS - accepted)
+    const r = await fill(n)
+    if (Number.isNaN(fillRssFirst)) fillRssFirst = r.m.rssEnd
+    series.push([f0(accepted), f0(r.rate), f2(r.m.serverCores), f0(r.m.rssEnd), f0(r.m.rssMax)])
+    log(`fill: ${f0(accepted)} stored, ${f0(r.rate)} events/s, server ${f2(r.m.serverCores)} cores, RSS ${f0(r.m.rssEnd)} MiB (max ${f0(r.m.rssMax)})`)
+  }
+  const fillSeconds = (Date.now() - fillStarted) / 1000
+  log(`1M phase: ${f0(accepted)} stored; measuring again`)
+  const high = await measure(`~${f0(accepted)}`)
+  const rssFinal = rssMiB(t.server.pid)
+  await t.server.stop()
+  const stored = await countStored(t.db!)
+  const dbBytes = ['', '-wal'].reduce((s, suffix) => s + (existsSync(dbFile + suffix) ? statSync(dbFile + suffix).size : 0), 0)
+
+  const ratio = high.m.load.rps / low.m.load.rps
+  const rssGrowth = high.m.rssEnd / low.m.rssEnd - 1
+  const fillRssLast = Number(series[series.length - 1]?.[3]?.replace(/,/g, ''))
+  const fillGrowth = fillRssLast / fillRssFirst - 1
+  process.stdout.write(`
+== 1M: one SQLite database filled through HTTP (POST /log-error, arrays of ${BATCH} corpus errors, 8 connections), measured with the load above at ~10k and at ~1M stored ==
+filling to ${f0(FILL_EVENTS)} took ${f0(fillSeconds)} s; database ${f1(dbBytes / 1024 / 1024)} MiB on disk
+
+${table(['stored (start → end of round)', 'req/s', 'p50 ms', 'p99 ms', 'srv cores', 'RSS MiB (end / max)'], [
+    [`${f0(low.storedBefore)} → ${f0(low.storedAfter)}`, f0(low.m.load.rps), f1(low.m.load.p50), f1(low.m.load.p99), f2(low.m.serverCores), `${f0(low.m.rssEnd)} / ${f0(low.m.rssMax)}`],
+    [`${f0(high.storedBefore)} → ${f0(high.storedAfter)}`, f0(high.m.load.rps), f1(high.m.load.p50), f1(high.m.load.p99), f2(high.m.serverCores), `${f0(high.m.rssEnd)} / ${f0(high.m.rssMax)}`],
+  ])}
+
+fill, RSS sampled every 100k events:
+${table(['stored', 'fill events/s', 'srv cores', 'RSS MiB', 'max RSS MiB'], series)}
+
+final RSS ${f0(rssFinal)} MiB; ${f0(accepted)} events answered 202, ${f0(stored)} stored
+`)
+  verdict(ratio >= MIN_RATE_KEPT, `1M: ingest at ${f0(high.storedBefore)} stored ${f0(high.m.load.rps)} req/s = ${f2(ratio)}× the rate at ${f0(low.storedBefore)} stored (${f0(low.m.load.rps)} req/s); target ≥ ${MIN_RATE_KEPT}×`)
+  verdict(rssGrowth <= MAX_RSS_GROWTH && fillGrowth <= MAX_RSS_GROWTH,
+    `1M: RSS ${f0(low.m.rssEnd)} MiB at ~10k → ${f0(high.m.rssEnd)} MiB at ~1M under the same load (${rssGrowth >= 0 ? '+' : ''}${f0(rssGrowth * 100)} %); during the fill ${f0(fillRssFirst)} → ${f0(fillRssLast)} MiB (${fillGrowth >= 0 ? '+' : ''}${f0(fillGrowth * 100)} %); target flat (≤ +${MAX_RSS_GROWTH * 100} %)`)
+  const lost = Math.max(0, accepted - stored)
+  verdict(lost === 0 && stored - accepted <= unanswered, `1M: ${f0(accepted)} events answered 202, ${f0(stored)} stored: ${lost} lost; target 0 lost`)
+}
+
+// ---- main ------------------------------------------------------------------
+
+const loadAtStart = loadavg().map((x) => x.toFixed(2)).join(' ')
+
+async function main(): Promise<void> {
+  log(`crashlog ingest benchmark (${opts.million || opts['million-only'] ? 'with' : 'without'} the 1M phase; --help for options)`)
+  try {
+    if (!opts['million-only']) await comparePhase()
+    if (opts.million || opts['million-only']) await millionPhase()
+    else process.stdout.write('\n(1M phase not run: npm run bench -- --million, or BENCH_MILLION=1)\n')
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch((err: unknown) => log(`cleanup: ${(err as Error).message}`))
+    for (const d of tmpDirs) rmSync(d, {recursive: true, force: true})
+  }
+  process.stdout.write('\n')
+  for (const v of verdicts) process.stdout.write(`${v.ok ? 'PASS' : '**** FAIL ****'}  ${v.line}\n`)
+  const failed = verdicts.filter((v) => !v.ok).length
+  process.stdout.write(failed ? `\n!!! ${failed} TARGET${failed > 1 ? 'S' : ''} MISSED (a benchmark: exit code stays 0) !!!\n` : '\nall targets met\n')
+  if (profDirs.length) process.stdout.write(`CPU profiles (open in Chrome DevTools): ${profDirs.join(' ')}\n`)
+  process.stdout.write(`total time ${elapsed()}\n`)
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,70 @@
+import type {ErrorEvent} from '../../store/types.js'
+import {publicEvent} from './service.js'
+
+export type ExportFormat = 'ndjson' | 'csv' | 'json'
+export const EXPORT_FORMATS: ExportFormat[] = ['ndjson', 'csv', 'json']
+
+export const CONTENT_TYPES: Record<ExportFormat, string> = {
+  ndjson: 'application/x-ndjson; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+}
+
+export const CSV_COLUMNS = [
+  'id', 'timestamp', 'receivedAt', 'level', 'type', 'message', 'issueId', 'environment', 'release',
+  'url', 'browser', 'os', 'user', 'tags', 'stack',
+] as const
+
+function nameVersion(v?: {name?: string; version?: string}): string {
+  return v ? [v.name, v.version].filter(Boolean).join(' ') : ''
+}
+
+export function csvCell(value: string): string {
+  // A cell that starts like a formula would run in a spreadsheet: error messages are
+  // attacker-controlled, so such cells get a leading apostrophe.
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
+}
+
+export function csvRow(e: ErrorEvent): string {
+  const cells: Record<(typeof CSV_COLUMNS)[number], string> = {
+    id: e.id,
+    timestamp: e.timestamp.toISOString(),
+    receivedAt: e.receivedAt.toISOString(),
+    level: e.level,
+    type: e.type,
+    message: e.message,
+    issueId: e.issueId,
+    environment: e.environment ?? '',
+    release: e.release ?? '',
+    url: e.url ?? '',
+    browser: nameVersion(e.browser),
+    os: nameVersion(e.os),
+    user: e.user ? JSON.stringify(e.user) : '',
+    tags: Object.keys(e.tags).length ? JSON.stringify(e.tags) : '',
+    stack: e.stack ?? '',
+  }
+  return CSV_COLUMNS.map((c) => csvCell(cells[c])).join(',') + '\r\n'
+}
+
+const CHUNK = 64 * 1024
+
+/** The export as text chunks of about 64 KiB: few writes, and memory stays flat. */
+export async function* formatExport(events: AsyncIterable<ErrorEvent>, format: ExportFormat): AsyncGenerator<string> {
+  let buffer = format === 'csv' ? CSV_COLUMNS.join(',') + '\r\n' : format === 'json' ? '[' : ''
+  let first = true
+  for await (const event of events) {
+    if (format === 'csv') buffer += csvRow(event)
+    else {
+      const json = JSON.stringify(publicEvent(event))
+      buffer += format === 'ndjson' ? json + '\n' : (first ? '\n' : ',\n') + json
+    }
+    first = false
+    if (buffer.length >= CHUNK) {
+      yield buffer
+      buffer = ''
+    }
+  }
+  if (format === 'json') buffer += first ? ']\n' : '\n]\n'
+  if (buffer) yield buffer
+}

@@ -1,0 +1,453 @@
+// Filtered, keyset-paginated reads of events and issues for the SQLite engine.
+//
+// Every event query is built around one "driver": the index range whose rows are
+// walked in (timestamp, id) order. Every other condition is checked on the rows the
+// driver yields, and the walk stops after `limit` matches, so page N costs what
+// page 1 costs (the cursor is part of the index range; there is no OFFSET).
+//
+//   driver          index                                         used for
+//   time            errors (project_id, timestamp, id)            no better driver
+//   type / issue    errors (project_id, type|issue_id, timestamp, id)
+//   term            event_terms (project_id, name, value, timestamp, event_id)
+//                   — tags, environment, release, browser, os, user
+//
+// Of the filters that can drive, the one with the fewest rows in the range wins
+// (counted up to a cap, which costs well under a millisecond). A driver with several
+// values (type: A or B) becomes one sub-query per value, each ordered and limited,
+// merged by an outer ORDER BY … LIMIT: no sort over all matches.
+//
+// event_terms is filled and emptied by triggers on `errors` (migration 3), so the
+// store's write path needs no change and the side table can never disagree with it.
+
+import type Database from 'better-sqlite3'
+import type {EventFilter, EventPageRequest, IssueFilter, IssuePageRequest, TimeBucket} from '../query-types.js'
+
+type Db = Database.Database
+type Param = string | number
+
+/**
+ * Schema for the queries: appended to the store's migrations. The term rows are
+ * derived from `doc` by triggers; existing events are indexed by the migration.
+ */
+export const EVENT_QUERY_MIGRATION = `
+  CREATE INDEX errors_project_type_time ON errors (project_id, type, timestamp, id);
+  CREATE INDEX errors_project_issue_time ON errors (project_id, issue_id, timestamp, id);
+  CREATE INDEX issues_project_first_seen ON issues (project_id, first_seen, id);
+  CREATE INDEX issues_project_count ON issues (project_id, count, id);
+
+  -- Exact-match fields that live only in the JSON document, one row per (event, field
+  -- value). name: 'tag:<key>', 'environment', 'release', 'browser', 'os', 'user'.
+  -- The key order serves both walking one value in time order and checking one
+  -- event (all columns equal: a point lookup).
+  CREATE TABLE event_terms (
+    project_id INTEGER NOT NULL,
+    name       TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    timestamp  INTEGER NOT NULL,
+    event_id   TEXT NOT NULL,
+    PRIMARY KEY (project_id, name, value, timestamp, event_id)
+  ) WITHOUT ROWID;
+
+  CREATE TRIGGER errors_terms_insert AFTER INSERT ON errors BEGIN
+    INSERT OR IGNORE INTO event_terms (project_id, name, value, timestamp, event_id) ${termRows('new')};
+  END;
+
+  CREATE TRIGGER errors_terms_delete AFTER DELETE ON errors BEGIN
+    DELETE FROM event_terms WHERE (project_id, name, value, timestamp, event_id) IN (${termRows('old')});
+  END;
+
+  CREATE TRIGGER errors_terms_update AFTER UPDATE OF project_id, timestamp, doc ON errors BEGIN
+    DELETE FROM event_terms WHERE (project_id, name, value, timestamp, event_id) IN (${termRows('old')});
+    INSERT OR IGNORE INTO event_terms (project_id, name, value, timestamp, event_id) ${termRows('new')};
+  END;
+
+  -- Events written before this migration.
+  INSERT OR IGNORE INTO event_terms (project_id, name, value, timestamp, event_id) ${termRows('e', 'errors AS e')};
+`
+
+/**
+ * The term rows (project_id, name, value, timestamp, event_id) of the errors row
+ * `row`: a trigger's new/old, or every row of `from`.
+ */
+function termRows(row: string, from?: string): string {
+  const head = `SELECT ${row}.project_id AS project_id`
+  const tail = `${row}.timestamp AS timestamp, ${row}.id AS event_id`
+  const field = (name: string, path: string): string =>
+    `SELECT * FROM (${head}, '${name}' AS name, CAST(json_extract(${row}.doc, '${path}') AS TEXT) AS value, ${tail}` +
+    `${from === undefined ? '' : ` FROM ${from}`}) WHERE value IS NOT NULL`
+  return [
+    `${head}, 'tag:' || j.key AS name, CAST(j.value AS TEXT) AS value, ${tail}` +
+      ` FROM ${from === undefined ? '' : `${from}, `}json_each(${row}.doc, '$.tags') AS j WHERE j.value IS NOT NULL`,
+    field('environment', '$.environment'),
+    field('release', '$.release'),
+    field('browser', '$.browser.name'),
+    field('os', '$.os.name'),
+    field('user', '$.user.id'),
+    field('user', '$.user.email'),
+    field('user', '$.user.username'),
+  ].join(' UNION ALL ')
+}
+
+/** The columns the store maps to an ErrorEvent. */
+export interface EventQueryRow {
+  timestamp: number
+  received_at: number
+  fingerprint: string | null
+  issue_id: string | null
+  doc: string
+}
+
+/** The columns the store maps to an Issue. */
+export interface IssueQueryRow {
+  id: string
+  project_id: number
+  fingerprint: string
+  type: string
+  message: string
+  level: string
+  status: string
+  count: number
+  first_seen: number
+  last_seen: number
+}
+
+/** Rows a driver may count before it is "large"; comparing beyond that gains nothing. */
+const COUNT_CAP = 5000
+
+// ---- SQL fragments ----------------------------------------------------------
+
+class Sql {
+  readonly parts: string[] = []
+  readonly params: Param[] = []
+
+  add(text: string, ...params: Param[]): this {
+    this.parts.push(text)
+    this.params.push(...params)
+    return this
+  }
+}
+
+function placeholders(n: number): string {
+  return Array.from({length: n}, () => '?').join(', ')
+}
+
+/** A LIKE pattern matching `text` anywhere, literally (escape character `\`). */
+export function likeContains(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+}
+
+const ASCII = /^[\x20-\x7e]*$/
+
+/** SQLite's LIKE folds ASCII letters only: other words go through a JS function. */
+const FUNCTIONS_READY = new WeakSet<Db>()
+
+function ensureFunctions(db: Db): void {
+  if (FUNCTIONS_READY.has(db)) return
+  db.function('crashlog_icontains', {deterministic: true}, (haystack: unknown, needle: unknown) =>
+    typeof haystack === 'string' && typeof needle === 'string' && haystack.toLowerCase().includes(needle) ? 1 : 0,
+  )
+  FUNCTIONS_READY.add(db)
+}
+
+/** `column` contains `word`, case-insensitively. */
+function containsSql(db: Db, column: string, word: string): [string, Param] {
+  if (ASCII.test(word)) return [`${column} LIKE ? ESCAPE '\\'`, likeContains(word)]
+  ensureFunctions(db)
+  return [`crashlog_icontains(${column}, ?)`, word.toLowerCase()]
+}
+
+function nonEmpty<T>(values: readonly T[] | undefined): values is readonly T[] {
+  return values !== undefined && values.length > 0
+}
+
+/** A tag condition with an empty key matches no event (as on MongoDB, where a path cannot name one). */
+function matchesNothing(filter: EventFilter): boolean {
+  return (filter.tags ?? []).some((tag) => tag.key === '')
+}
+
+function words(text: readonly string[] | undefined): string[] {
+  return (text ?? []).filter((w) => w !== '')
+}
+
+// ---- the event filter, as drivers and per-row conditions ----------------------
+
+type Driver =
+  | {kind: 'time'}
+  | {kind: 'column'; column: 'type' | 'issue_id'; index: string; values: readonly string[]; key: string}
+  | {kind: 'term'; name: string; values: readonly string[]; key: string}
+
+interface Term {
+  key: string
+  name: string
+  values: readonly string[]
+}
+
+/** The exact-match fields kept in event_terms, with a stable key for each. */
+function termsOfFilter(filter: EventFilter): Term[] {
+  const terms: Term[] = []
+  const add = (key: string, name: string, values: readonly string[] | undefined): void => {
+    if (nonEmpty(values)) terms.push({key, name, values: [...new Set(values)]})
+  }
+  add('environment', 'environment', filter.environment)
+  add('release', 'release', filter.release)
+  add('browser', 'browser', filter.browser)
+  add('os', 'os', filter.os)
+  add('user', 'user', filter.user)
+  // Two conditions on one tag key both have to hold: keep them separate.
+  ;(filter.tags ?? []).forEach((tag, i) => add(`tag#${i}`, `tag:${tag.key}`, [tag.value]))
+  return terms
+}
+
+function candidateDrivers(filter: EventFilter): Driver[] {
+  const drivers: Driver[] = []
+  if (nonEmpty(filter.issueId)) {
+    drivers.push({kind: 'column', column: 'issue_id', index: 'errors_project_issue_time', values: [...new Set(filter.issueId)], key: 'issue'})
+  }
+  if (nonEmpty(filter.type)) {
+    drivers.push({kind: 'column', column: 'type', index: 'errors_project_type_time', values: [...new Set(filter.type)], key: 'type'})
+  }
+  for (const term of termsOfFilter(filter)) drivers.push({kind: 'term', name: term.name, values: term.values, key: term.key})
+  return drivers
+}
+
+interface Bounds {
+  from?: number
+  to?: number
+  after?: {timestamp: number; id: string}
+  order: 'desc' | 'asc'
+}
+
+/** Range conditions on (ts, id) columns: the filter's [from, to) and the keyset cursor. */
+function rangeSql(sql: Sql, ts: string, id: string, b: Bounds): void {
+  if (b.from !== undefined) sql.add(`AND ${ts} >= ?`, b.from)
+  if (b.to !== undefined) sql.add(`AND ${ts} < ?`, b.to)
+  if (b.after !== undefined) {
+    const op = b.order === 'desc' ? '<' : '>'
+    // The plain bound on ts makes the index range tight; the row value orders ties by id.
+    sql.add(`AND ${ts} ${op}= ? AND (${ts}, ${id}) ${op} (?, ?)`, b.after.timestamp, b.after.timestamp, b.after.id)
+  }
+}
+
+/** Conditions on the errors row `e`, except those the driver already guarantees. */
+function rowConditions(db: Db, sql: Sql, filter: EventFilter, driver: Driver): void {
+  const inList = (column: string, values: readonly string[] | undefined, skip: boolean): void => {
+    if (skip || !nonEmpty(values)) return
+    const unique = [...new Set(values)]
+    sql.add(`AND ${column} IN (${placeholders(unique.length)})`, ...unique)
+  }
+  inList('e.issue_id', filter.issueId, driver.kind === 'column' && driver.column === 'issue_id')
+  inList('e.type', filter.type, driver.kind === 'column' && driver.column === 'type')
+  inList('e.level', filter.level, false)
+  if (filter.receivedAfter !== undefined) sql.add('AND e.received_at > ?', filter.receivedAfter.getTime())
+  for (const term of termsOfFilter(filter)) {
+    if (driver.kind === 'term' && driver.key === term.key) continue
+    sql.add(
+      `AND EXISTS (SELECT 1 FROM event_terms AS x WHERE x.project_id = e.project_id AND x.name = ?
+         AND x.value IN (${placeholders(term.values.length)}) AND x.timestamp = e.timestamp AND x.event_id = e.id)`,
+      term.name,
+      ...term.values,
+    )
+  }
+  if (nonEmpty(filter.url)) {
+    const any = filter.url.map((u) => containsSql(db, "json_extract(e.doc, '$.url')", u))
+    sql.add(`AND (${any.map(([s]) => s).join(' OR ')})`, ...any.map(([, p]) => p))
+  }
+  for (const word of words(filter.text)) {
+    const [m, mp] = containsSql(db, 'e.message', word)
+    const [t, tp] = containsSql(db, 'e.type', word)
+    sql.add(`AND (${m} OR ${t})`, mp, tp)
+  }
+}
+
+/**
+ * One arm per driver value: SELECT ts, id, rid of matching rows in (ts, id) order,
+ * within the bounds, limited to `limit` when given.
+ */
+function arms(db: Db, filter: EventFilter, driver: Driver, bounds: Bounds, limit: number | null): Sql[] {
+  const dir = bounds.order === 'desc' ? 'DESC' : 'ASC'
+  const values: readonly (string | null)[] = driver.kind === 'time' ? [null] : driver.values
+  return values.map((value) => {
+    const sql = new Sql()
+    if (driver.kind === 'term') {
+      sql.add(
+        `SELECT t.timestamp AS ts, t.event_id AS id, e.rowid AS rid
+         FROM event_terms AS t CROSS JOIN errors AS e
+         WHERE t.project_id = ? AND t.name = ? AND t.value = ?`,
+        filter.projectId,
+        driver.name,
+        value as string,
+      )
+      rangeSql(sql, 't.timestamp', 't.event_id', bounds)
+      sql.add('AND e.id = t.event_id AND e.project_id = t.project_id')
+      rowConditions(db, sql, filter, driver)
+      sql.add(`ORDER BY t.timestamp ${dir}, t.event_id ${dir}`)
+    } else {
+      const index = driver.kind === 'time' ? 'errors_project_time' : driver.index
+      sql.add(`SELECT e.timestamp AS ts, e.id AS id, e.rowid AS rid FROM errors AS e INDEXED BY ${index} WHERE e.project_id = ?`, filter.projectId)
+      if (driver.kind === 'column') sql.add(`AND e.${driver.column} = ?`, value as string)
+      rangeSql(sql, 'e.timestamp', 'e.id', bounds)
+      rowConditions(db, sql, filter, driver)
+      sql.add(`ORDER BY e.timestamp ${dir}, e.id ${dir}`)
+    }
+    if (limit !== null) sql.add('LIMIT ?', limit)
+    return sql
+  })
+}
+
+/** Several arms as one row source; UNION drops an event two `user` values both reach. */
+function union(parts: Sql[], distinct: boolean): Sql {
+  if (parts.length === 1) return parts[0] as Sql
+  const sql = new Sql()
+  parts.forEach((part, i) => {
+    if (i > 0) sql.add(distinct ? 'UNION' : 'UNION ALL')
+    sql.add(`SELECT ts, id, rid FROM (${part.parts.join(' ')})`, ...part.params)
+  })
+  return sql
+}
+
+/** How many rows the driver yields within the range, counted up to COUNT_CAP. */
+function driverSize(db: Db, filter: EventFilter, driver: Driver, bounds: Bounds): number {
+  if (driver.kind === 'time') return Number.POSITIVE_INFINITY
+  let total = 0
+  for (const value of driver.values) {
+    const sql = new Sql()
+    if (driver.kind === 'term') {
+      sql.add('SELECT 1 FROM event_terms AS t WHERE t.project_id = ? AND t.name = ? AND t.value = ?', filter.projectId, driver.name, value)
+      rangeSql(sql, 't.timestamp', 't.event_id', bounds)
+    } else {
+      sql.add(`SELECT 1 FROM errors AS e INDEXED BY ${driver.index} WHERE e.project_id = ? AND e.${driver.column} = ?`, filter.projectId, value)
+      rangeSql(sql, 'e.timestamp', 'e.id', bounds)
+    }
+    sql.add('LIMIT ?', COUNT_CAP - total)
+    const row = cached(db, `SELECT count(*) AS n FROM (${sql.parts.join(' ')})`).get(...sql.params) as {n: number}
+    total += row.n
+    if (total >= COUNT_CAP) return COUNT_CAP
+  }
+  return total
+}
+
+/** The driver with the fewest rows; ties (all large) go to the errors indexes first. */
+function chooseDriver(db: Db, filter: EventFilter, bounds: Bounds): Driver {
+  const candidates = candidateDrivers(filter)
+  if (candidates.length === 0) return {kind: 'time'}
+  if (candidates.length === 1) return candidates[0] as Driver
+  let best = candidates[0] as Driver
+  let bestSize = driverSize(db, filter, best, bounds)
+  for (const candidate of candidates.slice(1)) {
+    if (bestSize === 0) break
+    const size = driverSize(db, filter, candidate, bounds)
+    if (size < bestSize) {
+      best = candidate
+      bestSize = size
+    }
+  }
+  return best
+}
+
+function boundsOf(filter: EventFilter, order: 'desc' | 'asc', after?: {timestamp: Date; id: string}): Bounds {
+  const bounds: Bounds = {order}
+  if (filter.from !== undefined) bounds.from = filter.from.getTime()
+  if (filter.to !== undefined) bounds.to = filter.to.getTime()
+  if (after !== undefined) bounds.after = {timestamp: after.timestamp.getTime(), id: after.id}
+  return bounds
+}
+
+function isUserDriver(driver: Driver): boolean {
+  return driver.kind === 'term' && driver.name === 'user' && driver.values.length > 1
+}
+
+export function queryEventRows(db: Db, filter: EventFilter, page: EventPageRequest): EventQueryRow[] {
+  const limit = Math.max(0, Math.floor(page.limit))
+  if (limit === 0 || matchesNothing(filter)) return []
+  const bounds = boundsOf(filter, page.order, page.after)
+  const driver = chooseDriver(db, filter, bounds)
+  const dir = page.order === 'desc' ? 'DESC' : 'ASC'
+  const source = union(arms(db, filter, driver, bounds, limit), isUserDriver(driver))
+  const sql = new Sql()
+    .add('SELECT e.timestamp, e.received_at, e.fingerprint, e.issue_id, e.doc FROM (SELECT ts, id, rid FROM (')
+    .add(source.parts.join(' '), ...source.params)
+    .add(`) ORDER BY ts ${dir}, id ${dir} LIMIT ?) AS p CROSS JOIN errors AS e ON e.rowid = p.rid`, limit)
+    .add(`ORDER BY p.ts ${dir}, p.id ${dir}`)
+  return cached(db, sql.parts.join(' ')).all(...sql.params) as EventQueryRow[]
+}
+
+export function countEventRowsByBucket(db: Db, filter: EventFilter, bucketMs: number, from: Date, to: Date): TimeBucket[] {
+  const size = Math.floor(bucketMs)
+  if (!(size > 0)) throw new RangeError('bucketMs must be a positive number of milliseconds')
+  const start = from.getTime()
+  const bounds: Bounds = {order: 'asc', from: start, to: to.getTime()}
+  if (filter.from !== undefined) bounds.from = Math.max(start, filter.from.getTime())
+  if (filter.to !== undefined) bounds.to = Math.min(bounds.to as number, filter.to.getTime())
+  if ((bounds.from as number) >= (bounds.to as number) || matchesNothing(filter)) return []
+  const driver = chooseDriver(db, filter, bounds)
+  const source = union(arms(db, filter, driver, bounds, null), isUserDriver(driver))
+  const sql = new Sql()
+    .add('SELECT CAST((ts - ?) / ? AS INTEGER) AS k, count(*) AS n FROM (', start, size)
+    .add(source.parts.join(' '), ...source.params)
+    .add(') GROUP BY k ORDER BY k')
+  const rows = cached(db, sql.parts.join(' ')).all(...sql.params) as {k: number; n: number}[]
+  return rows.map((row) => ({start: new Date(start + row.k * size), count: row.n}))
+}
+
+// ---- issues -----------------------------------------------------------------
+
+const ISSUE_SORT = {
+  lastSeen: {column: 'last_seen', index: 'issues_project_last_seen'},
+  firstSeen: {column: 'first_seen', index: 'issues_project_first_seen'},
+  count: {column: 'count', index: 'issues_project_count'},
+} as const
+
+export function queryIssueRows(db: Db, filter: IssueFilter, page: IssuePageRequest): IssueQueryRow[] {
+  const limit = Math.max(0, Math.floor(page.limit))
+  if (limit === 0) return []
+  const sort = ISSUE_SORT[page.sort]
+  if (sort === undefined) throw new RangeError(`unknown issue sort: ${String(page.sort)}`)
+  const sql = new Sql().add(
+    `SELECT id, project_id, fingerprint, type, message, level, status, count, first_seen, last_seen
+     FROM issues AS i INDEXED BY ${sort.index} WHERE i.project_id = ?`,
+    filter.projectId,
+  )
+  const inList = (column: string, values: readonly string[] | undefined): void => {
+    if (!nonEmpty(values)) return
+    const unique = [...new Set(values)]
+    sql.add(`AND ${column} IN (${placeholders(unique.length)})`, ...unique)
+  }
+  inList('i.status', filter.status)
+  inList('i.type', filter.type)
+  inList('i.level', filter.level)
+  for (const word of words(filter.text)) {
+    const [m, mp] = containsSql(db, 'i.message', word)
+    const [t, tp] = containsSql(db, 'i.type', word)
+    sql.add(`AND (${m} OR ${t})`, mp, tp)
+  }
+  if (filter.from !== undefined) sql.add('AND i.last_seen >= ?', filter.from.getTime())
+  if (filter.to !== undefined) sql.add('AND i.first_seen < ?', filter.to.getTime())
+  if (page.after !== undefined) {
+    sql.add(`AND i.${sort.column} <= ? AND (i.${sort.column}, i.id) < (?, ?)`, page.after.value, page.after.value, page.after.id)
+  }
+  sql.add(`ORDER BY i.${sort.column} DESC, i.id DESC LIMIT ?`, limit)
+  return cached(db, sql.parts.join(' ')).all(...sql.params) as IssueQueryRow[]
+}
+
+// ---- prepared statements ------------------------------------------------------
+
+const STATEMENT_CACHE_SIZE = 200
+const STATEMENTS = new WeakMap<Db, Map<string, Database.Statement>>()
+
+/** Prepared once per database handle and SQL text; the least recently used go first. */
+function cached(db: Db, text: string): Database.Statement {
+  let cache = STATEMENTS.get(db)
+  if (cache === undefined) {
+    cache = new Map()
+    STATEMENTS.set(db, cache)
+  }
+  let stmt = cache.get(text)
+  if (stmt !== undefined) {
+    cache.delete(text)
+  } else {
+    stmt = db.prepare(text)
+    if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string)
+  }
+  cache.set(text, stmt)
+  return stmt
+}
