@@ -2,7 +2,7 @@
 // collide with the JSON API's. Links are real <a href> elements: they open in a new tab,
 // can be copied, and work with the keyboard.
 
-import type {ComponentChildren, JSX} from 'preact'
+import type {ComponentChildren, TargetedMouseEvent} from 'preact'
 import {useEffect, useState} from 'preact/hooks'
 
 const listeners = new Set<() => void>()
@@ -55,14 +55,22 @@ export function hrefWith(loc: Location, changes: Record<string, string | null | 
   return qs ? `${loc.path}?${qs}` : loc.path
 }
 
-type AnchorProps = JSX.HTMLAttributes<HTMLAnchorElement> & {href: string; children?: ComponentChildren}
+interface LinkProps {
+  href: string
+  class?: string
+  title?: string
+  'aria-label'?: string
+  'aria-current'?: 'page' | 'true'
+  children?: ComponentChildren
+  onClick?: (event: TargetedMouseEvent<HTMLAnchorElement>) => void
+}
 
-export function Link({href, onClick, children, ...rest}: AnchorProps) {
+export function Link({href, onClick, children, ...rest}: LinkProps) {
   return (
     <a
       href={href}
       onClick={(event) => {
-        if (onClick) (onClick as (e: JSX.TargetedMouseEvent<HTMLAnchorElement>) => void)(event)
+        onClick?.(event)
         if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return
         event.preventDefault()
         navigate(href)

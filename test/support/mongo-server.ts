@@ -4,6 +4,9 @@
 //   3. FerretDB: `ferretdb` on PATH, or .cache/ferretdb/ferretdb
 //   4. FerretDB built by test/support/build-ferretdb.sh when Go is present
 // Test support may use the driver directly: it is not application code.
+//
+// startDedicatedMongoServer() starts one more server of the same kind (same binary)
+// for a test that stops, freezes and restarts it on the same port and data folder.
 
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
 import {closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync} from 'node:fs'
@@ -103,14 +106,17 @@ async function pingOnce(uri: string): Promise<void> {
   }
 }
 
-/** Starts binary with args, logging to <dir>/server.log, and waits for it to answer on port. */
-async function startProcess(
-  name: string,
-  binary: string,
-  args: string[],
-  dir: string,
-  port: number,
-): Promise<MongoTestServer> {
+interface Launched {
+  child: ChildProcess
+  /** SIGTERM, then SIGKILL after 5 s; resolves once the process has exited. */
+  stop(): Promise<void>
+}
+
+/**
+ * Spawns binary with args, logging to <dir>/server.log, and waits for it to answer
+ * on port. On failure the process is gone and the error carries the log's tail.
+ */
+async function launch(name: string, binary: string, args: string[], dir: string, port: number): Promise<Launched> {
   const logPath = join(dir, 'server.log')
   const logFd = openSync(logPath, 'a')
   let child: ChildProcess
@@ -128,17 +134,11 @@ async function startProcess(
     exited = `exited with ${signal ?? `code ${code}`}`
   })
 
-  // Safety net: should the test process end without teardown, do not leave the server behind.
-  const onExit = (): void => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-    rmSync(dir, {recursive: true, force: true})
-  }
-  process.on('exit', onExit)
-
   const stop = async (): Promise<void> => {
-    process.off('exit', onExit)
     if (child.exitCode === null && child.signalCode === null) {
       const gone = new Promise<void>((r) => child.once('exit', () => r()))
+      // A stopped (SIGSTOP) process cannot act on SIGTERM.
+      child.kill('SIGCONT')
       child.kill('SIGTERM')
       const killed = await Promise.race([gone.then(() => true), sleep(5000).then(() => false)])
       if (!killed) {
@@ -146,7 +146,6 @@ async function startProcess(
         await Promise.race([gone, sleep(2000)])
       }
     }
-    rmSync(dir, {recursive: true, force: true})
   }
 
   const uri = `mongodb://127.0.0.1:${port}/`
@@ -155,31 +154,57 @@ async function startProcess(
       spawnError ? `could not start: ${(spawnError as Error).message}` : exited,
     )
   } catch (err) {
-    const log = existsSync(logPath) ? readFileSync(logPath, 'utf8') : ''
     await stop()
+    const log = existsSync(logPath) ? readFileSync(logPath, 'utf8') : ''
     const tail = log.split('\n').slice(-40).join('\n')
     throw new Error(
       `${name} (${binary}) did not start on 127.0.0.1:${port}: ${(err as Error).message}\n--- ${name} log (last lines) ---\n${tail}\n--- end of log ---`,
     )
   }
-  return {uri, description: `${name} (${binary})`, started: true, stop}
+  return {child, stop}
+}
+
+/** launch(), with the data folder removed on stop() and should the test process end without teardown. */
+async function startProcess(
+  name: string,
+  binary: string,
+  args: string[],
+  dir: string,
+  port: number,
+): Promise<MongoTestServer> {
+  let launched: Launched | null = null
+  // Safety net: do not leave the server behind.
+  const onExit = (): void => {
+    const child = launched?.child
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    rmSync(dir, {recursive: true, force: true})
+  }
+  process.on('exit', onExit)
+  try {
+    launched = await launch(name, binary, args, dir, port)
+  } catch (err) {
+    process.off('exit', onExit)
+    rmSync(dir, {recursive: true, force: true})
+    throw err
+  }
+  const running = launched
+  const stop = async (): Promise<void> => {
+    process.off('exit', onExit)
+    await running.stop()
+    rmSync(dir, {recursive: true, force: true})
+  }
+  return {uri: `mongodb://127.0.0.1:${port}/`, description: `${name} (${binary})`, started: true, stop}
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
 }
 
-export async function startMongod(binary: string): Promise<MongoTestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'crashlog-mongod-'))
-  const port = await freePort()
-  const args = ['--dbpath', dir, '--port', String(port), '--bind_ip', '127.0.0.1', '--nounixsocket']
-  return startProcess('mongod', binary, args, dir, port)
-}
+type ServerKind = 'mongod' | 'FerretDB'
 
-export async function startFerretDb(binary: string): Promise<MongoTestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'crashlog-ferretdb-'))
-  const port = await freePort()
-  const args = [
+function serverArgs(kind: ServerKind, dir: string, port: number): string[] {
+  if (kind === 'mongod') return ['--dbpath', dir, '--port', String(port), '--bind_ip', '127.0.0.1', '--nounixsocket']
+  return [
     '--handler=sqlite',
     `--sqlite-url=file:${dir}/`,
     `--listen-addr=127.0.0.1:${port}`,
@@ -187,7 +212,108 @@ export async function startFerretDb(binary: string): Promise<MongoTestServer> {
     '--debug-addr=-',
     `--state-dir=${dir}`,
   ]
-  return startProcess('FerretDB', binary, args, dir, port)
+}
+
+export async function startMongod(binary: string): Promise<MongoTestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'crashlog-mongod-'))
+  const port = await freePort()
+  return startProcess('mongod', binary, serverArgs('mongod', dir, port), dir, port)
+}
+
+export async function startFerretDb(binary: string): Promise<MongoTestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'crashlog-ferretdb-'))
+  const port = await freePort()
+  return startProcess('FerretDB', binary, serverArgs('FerretDB', dir, port), dir, port)
+}
+
+/** Set by findMongoServer when it started a server: {kind, binary}, for startDedicatedMongoServer. */
+export const MONGO_BINARY_ENV = 'CRASHLOG_TEST_MONGO_BINARY'
+
+function rememberBinary(kind: ServerKind, binary: string): void {
+  process.env[MONGO_BINARY_ENV] = JSON.stringify({kind, binary})
+}
+
+/** A server of its own for one test, which may stop, freeze and restart it. */
+export interface DedicatedMongoServer {
+  /** Base URI without a database name; the same across restarts. */
+  uri: string
+  description: string
+  readonly running: boolean
+  /** Ends the process (SIGTERM); the port and the data folder are kept for start(). */
+  stop(): Promise<void>
+  /** Starts it again on the same port with the same data folder; resolves once it answers. */
+  start(): Promise<void>
+  /** SIGSTOP: the process keeps its sockets open but answers nothing. */
+  pause(): void
+  /** SIGCONT. */
+  resume(): void
+  /** Ends the process and removes the data folder. */
+  destroy(): Promise<void>
+}
+
+export type DedicatedResult = {server: DedicatedMongoServer; reason?: undefined} | {server: null; reason: string}
+
+/**
+ * Starts another server with the binary this run's server came from (see
+ * findMongoServer). None when the run uses CRASHLOG_TEST_MONGO_URI or found no
+ * server: `reason` says why, and the caller decides between skip and failure.
+ */
+export async function startDedicatedMongoServer(): Promise<DedicatedResult> {
+  const raw = process.env[MONGO_BINARY_ENV]
+  if (!raw) {
+    const given = process.env.CRASHLOG_TEST_MONGO_URI?.trim()
+    return {
+      server: null,
+      reason: given
+        ? `this run uses CRASHLOG_TEST_MONGO_URI=${displayDbUrl(given)}: there is no server binary to start a dedicated server with (put mongod or ferretdb on PATH and unset CRASHLOG_TEST_MONGO_URI to run this test)`
+        : 'this run started no MongoDB-compatible server (see the notice of the global setup)',
+    }
+  }
+  const {kind, binary} = JSON.parse(raw) as {kind: ServerKind; binary: string}
+  const dir = mkdtempSync(join(tmpdir(), `crashlog-dedicated-${kind.toLowerCase()}-`))
+  const port = await freePort()
+  const args = serverArgs(kind, dir, port)
+  let current: Launched | null = null
+  const onExit = (): void => {
+    const child = current?.child
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    rmSync(dir, {recursive: true, force: true})
+  }
+  process.on('exit', onExit)
+  const signal = (name: NodeJS.Signals): void => {
+    if (current === null) throw new Error(`the dedicated ${kind} is not running`)
+    current.child.kill(name)
+  }
+  const server: DedicatedMongoServer = {
+    uri: `mongodb://127.0.0.1:${port}/`,
+    description: `dedicated ${kind} (${binary}) on 127.0.0.1:${port}`,
+    get running() {
+      return current !== null
+    },
+    async stop() {
+      const running = current
+      current = null
+      await running?.stop()
+    },
+    async start() {
+      if (current !== null) return
+      current = await launch(kind, binary, args, dir, port)
+    },
+    pause: () => signal('SIGSTOP'),
+    resume: () => signal('SIGCONT'),
+    async destroy() {
+      await server.stop()
+      process.off('exit', onExit)
+      rmSync(dir, {recursive: true, force: true})
+    },
+  }
+  try {
+    await server.start()
+  } catch (err) {
+    await server.destroy()
+    throw err
+  }
+  return {server}
 }
 
 /** Builds FerretDB with the script; returns the binary, or null with the reason in notes. */
@@ -226,7 +352,9 @@ export async function findMongoServer(): Promise<FindResult> {
   const mongod = onPath('mongod')
   if (mongod) {
     try {
-      return {server: await startMongod(mongod), notes}
+      const server = await startMongod(mongod)
+      rememberBinary('mongod', mongod)
+      return {server, notes}
     } catch (err) {
       notes.push((err as Error).message)
     }
@@ -248,7 +376,9 @@ export async function findMongoServer(): Promise<FindResult> {
       return null
     }
     try {
-      return await startFerretDb(binary)
+      const server = await startFerretDb(binary)
+      rememberBinary('FerretDB', binary)
+      return server
     } catch (err) {
       notes.push((err as Error).message)
       return null

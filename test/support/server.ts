@@ -17,9 +17,14 @@ export interface TestServer {
 /**
  * The real server on a free loopback port, on a fresh database of the engine.
  * `flags` are setting flags as the CLI would pass them (e.g. {'signup': 'closed'}).
+ * `options.dbUrl`: a database of the caller's instead (e.g. on a dedicated MongoDB server).
  */
-export async function startTestServer(engine: TestEngine, flags: Record<string, string> = {}): Promise<TestServer> {
-  const dbUrl = engine.newDatabaseUrl()
+export async function startTestServer(
+  engine: TestEngine,
+  flags: Record<string, string> = {},
+  options: {dbUrl?: string} = {},
+): Promise<TestServer> {
+  const dbUrl = options.dbUrl ?? engine.newDatabaseUrl()
   // bcrypt cost 4 keeps the suite fast; the cost itself is covered by config tests.
   const config = loadConfig({flags: {db: dbUrl, port: '0', host: '127.0.0.1', 'bcrypt-cost': '4', ...flags}, env: {}})
   const store = await openStore(config.db)

@@ -21,7 +21,7 @@ import {
   type MongoClientOptions,
   type UpdateFilter,
 } from 'mongodb'
-import {RateLimiterMemory, RateLimiterMongo, type RateLimiterAbstract} from 'rate-limiter-flexible'
+import {RateLimiterMemory, RateLimiterMongo, RateLimiterRes, type RateLimiterAbstract} from 'rate-limiter-flexible'
 import {ConfigError} from '../../errors.js'
 import {displayDbUrl, urlPassword} from '../display-url.js'
 import {issueDeltas, minuteDeltas} from '../grouping.js'
@@ -90,12 +90,33 @@ interface CounterDoc {
 }
 
 /**
- * Fail fast when the database is away: an ingest request should get its 503 in
- * about 2 s, and a CLI command should not hang. The driver keeps monitoring the
- * servers and reconnects by itself once they are back.
+ * How long an operation waits for a usable server (none known: stopped, refused,
+ * unresolvable, no primary) before it fails — with nothing sent, so a 503 never
+ * hides a write that happens later. An ingest gets its 503 in about 1 s; the driver
+ * keeps monitoring (every 500 ms while operations wait) and the same client
+ * reconnects by itself once the server is back.
+ */
+const SERVER_SELECTION_TIMEOUT_MS = 1000
+/**
+ * The backstop for a server that accepted the request and then went silent (a
+ * frozen process, a network that drops packets): the driver 7 has no operation
+ * timeout (timeoutMS has no effect any more), and socketTimeoutMS would also cut
+ * slow but healthy queries everywhere, so the ingestion path (key lookup, event
+ * write) and ping race this deadline themselves. Longer than the server selection
+ * timeout, so a stopped server is reported by the driver, with its reason.
+ */
+export const OPERATION_DEADLINE_MS = 1250
+/** The shared rate limit counter is not worth holding an ingest up for: past this, the in-memory limiter answers. */
+const RATE_LIMIT_WAIT_MS = 250
+
+/**
+ * Fail fast when the database is away: an ingest request gets its 503 in about
+ * 1 s, and a CLI command does not hang. connectTimeoutMS bounds opening a
+ * connection (TCP, TLS, authentication) and the monitor's heartbeat; it stays at
+ * 2 s so a TLS + SCRAM handshake across regions does not fail spuriously.
  */
 const CLIENT_OPTIONS: MongoClientOptions = {
-  serverSelectionTimeoutMS: 2000,
+  serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,
   connectTimeoutMS: 2000,
   // Optional fields left undefined are omitted, not stored as null, so documents
   // read back exactly as they were written.
@@ -181,6 +202,10 @@ export class MongoStore implements Store {
    */
   private serializeCounters = false
   private counterQueue: Promise<unknown> = Promise.resolve()
+  /** Since when operations find the database unavailable; null once one succeeds. */
+  private unavailableSince: number | null = null
+  /** An insertEvents is finding out whether the database is back (see insertEvents). */
+  private probing = false
 
   constructor(url: string) {
     this.displayUrl = displayDbUrl(url)
@@ -234,9 +259,7 @@ export class MongoStore implements Store {
   }
 
   async ping(): Promise<void> {
-    await this.run(async () => {
-      await this.db.command({ping: 1})
-    })
+    await this.run(() => this.withDeadline((signal) => this.db.command({ping: 1}, {signal})))
   }
 
   async close(): Promise<void> {
@@ -328,7 +351,10 @@ export class MongoStore implements Store {
   }
 
   async findProjectByKeyHash(keyHash: string): Promise<Project | null> {
-    return this.run(async () => optional(await this.projects.findOne({keyHash}), fromProject))
+    // On the ingestion path (a key-cache miss): bounded like the write.
+    return this.run(async () =>
+      optional(await this.withDeadline((signal) => this.projects.findOne({keyHash}, {signal})), fromProject),
+    )
   }
 
   async listProjects(filter: {ownerId?: string} = {}): Promise<Project[]> {
@@ -383,25 +409,39 @@ export class MongoStore implements Store {
 
   async insertEvents(events: ErrorEvent[]): Promise<void> {
     if (events.length === 0) return
+    // While the database is known to be away, one write at a time finds out whether
+    // it is back (waiting up to the selection timeout); the group commit's other
+    // writes fail at once rather than each waiting its own second behind the others.
+    if (this.unavailableSince !== null && this.probing) {
+      throw new StoreUnavailableError(`cannot reach MongoDB at ${this.displayUrl} (unavailable since ${new Date(this.unavailableSince).toISOString()})`)
+    }
+    const probe = this.unavailableSince !== null
+    if (probe) this.probing = true
+    try {
+      await this.run(() => this.withDeadline(() => this.writeEvents(events)), 'id')
+    } finally {
+      if (probe) this.probing = false
+    }
+  }
+
+  private async writeEvents(events: ErrorEvent[]): Promise<void> {
     const docs = events.map(toEventDoc)
-    await this.run(async () => {
-      // One round trip per collection: the events, then the issue and minute totals.
-      // Durability follows the connection's write concern; the server default
-      // (w: majority, journaled on replica sets) is what a 202 needs. Without
-      // transactions, a failure between the two steps can leave totals short of
-      // the events written; totals never count an event that was not written.
-      // An id already stored (a Sentry SDK resending an event_id) is skipped and not counted.
-      let written = events
-      try {
-        await this.errors.insertMany(docs, {ordered: false})
-      } catch (err) {
-        const failed = writeErrorsOf(err)
-        if (!(err instanceof MongoBulkWriteError) || failed.length === 0 || failed.some((e) => e.code !== 11000)) throw err
-        const skipped = new Set(failed.map((e) => e.index))
-        written = events.filter((_, i) => !skipped.has(i))
-      }
-      if (written.length > 0) await this.addTotals(written)
-    }, 'id')
+    // One round trip per collection: the events, then the issue and minute totals.
+    // Durability follows the connection's write concern; the server default
+    // (w: majority, journaled on replica sets) is what a 202 needs. Without
+    // transactions, a failure between the two steps can leave totals short of
+    // the events written; totals never count an event that was not written.
+    // An id already stored (a Sentry SDK resending an event_id) is skipped and not counted.
+    let written = events
+    try {
+      await this.errors.insertMany(docs, {ordered: false})
+    } catch (err) {
+      const failed = writeErrorsOf(err)
+      if (!(err instanceof MongoBulkWriteError) || failed.length === 0 || failed.some((e) => e.code !== 11000)) throw err
+      const skipped = new Set(failed.map((e) => e.index))
+      written = events.filter((_, i) => !skipped.has(i))
+    }
+    if (written.length > 0) await this.addTotals(written)
   }
 
   async findEvent(projectId: number, id: string): Promise<ErrorEvent | null> {
@@ -489,15 +529,18 @@ export class MongoStore implements Store {
    */
   createRateLimiter(options: RateLimiterOptions): RateLimiterAbstract {
     const base = {keyPrefix: options.keyPrefix, points: options.points, duration: options.durationSeconds}
-    return new RateLimiterMongo({
-      ...base,
-      storeClient: this.client,
-      dbName: this.dbName,
-      tableName: 'rate_limits',
-      // Its own indexes include a TTL index, which FerretDB lacks; init() makes the unique one.
-      disableIndexesCreation: true,
-      insuranceLimiter: new RateLimiterMemory(base),
-    })
+    return new BoundedRateLimiterMongo(
+      {
+        ...base,
+        storeClient: this.client,
+        dbName: this.dbName,
+        tableName: 'rate_limits',
+        // Its own indexes include a TTL index, which FerretDB lacks; init() makes the unique one.
+        disableIndexesCreation: true,
+      },
+      new RateLimiterMemory(base),
+      () => this.unavailableSince === null,
+    )
   }
 
   // ---- settings ------------------------------------------------------------
@@ -608,33 +651,68 @@ export class MongoStore implements Store {
    */
   private async run<T>(op: () => Promise<T>, dup?: string | (() => Promise<string>)): Promise<T> {
     try {
-      return await op()
+      const result = await op()
+      this.unavailableSince = null
+      return result
     } catch (err) {
-      if (err instanceof DuplicateKeyError || err instanceof StoreUnavailableError) throw err
-      if (isDuplicateKey(err) || (dup !== undefined && isFerretUniqueViolation(err))) {
-        let field = duplicateField(err)
-        if (field === undefined && dup !== undefined) {
-          try {
-            field = typeof dup === 'string' ? dup : await dup()
-          } catch {
-            field = undefined
-          }
-        }
-        throw new DuplicateKeyError(field ?? 'id')
-      }
-      if (isUnavailable(err)) {
-        throw new StoreUnavailableError(`cannot reach MongoDB at ${this.displayUrl} (${this.scrub(reason(err))})`, {
-          cause: err,
-        })
-      }
-      if (err instanceof MongoServerError && AUTH_CODES.has(Number(err.code))) {
-        throw new StoreUnavailableError(
-          `cannot use MongoDB at ${this.displayUrl} (authentication failed or not authorised)`,
-          {cause: err},
-        )
-      }
-      throw err
+      const translated = await this.translate(err, dup)
+      if (translated instanceof StoreUnavailableError) this.unavailableSince ??= Date.now()
+      else this.unavailableSince = null
+      throw translated
     }
+  }
+
+  /**
+   * Runs op, failing with StoreUnavailableError after OPERATION_DEADLINE_MS. Reads
+   * get the signal (the driver then gives up, and closes the connection if it was
+   * waiting for the answer); a write cannot be called back once sent and goes on
+   * in the background (see OPERATION_DEADLINE_MS).
+   */
+  private async withDeadline<T>(op: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController()
+    let timer: NodeJS.Timeout | undefined
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const err = new StoreUnavailableError(
+          `MongoDB at ${this.displayUrl} did not answer within ${OPERATION_DEADLINE_MS} ms`,
+        )
+        controller.abort(err)
+        reject(err)
+      }, OPERATION_DEADLINE_MS)
+    })
+    try {
+      return await Promise.race([op(controller.signal), expired])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /** A driver error as the store's typed error (or as itself, when it is neither a duplicate nor an outage). */
+  private async translate(err: unknown, dup?: string | (() => Promise<string>)): Promise<unknown> {
+    if (err instanceof DuplicateKeyError || err instanceof StoreUnavailableError) return err
+    if (isDuplicateKey(err) || (dup !== undefined && isFerretUniqueViolation(err))) {
+      let field = duplicateField(err)
+      if (field === undefined && dup !== undefined) {
+        try {
+          field = typeof dup === 'string' ? dup : await dup()
+        } catch {
+          field = undefined
+        }
+      }
+      return new DuplicateKeyError(field ?? 'id')
+    }
+    if (isUnavailable(err)) {
+      return new StoreUnavailableError(`cannot reach MongoDB at ${this.displayUrl} (${this.scrub(reason(err))})`, {
+        cause: err,
+      })
+    }
+    if (err instanceof MongoServerError && AUTH_CODES.has(Number(err.code))) {
+      return new StoreUnavailableError(
+        `cannot use MongoDB at ${this.displayUrl} (authentication failed or not authorised)`,
+        {cause: err},
+      )
+    }
+    return err
   }
 
   /** Removes the URL's password from a driver message, should one ever contain it. */
@@ -644,6 +722,60 @@ export class MongoStore implements Store {
     // garble it and point at the password's value rather than hide it.
     if (this.password && this.password.length >= 4) out = out.split(this.password).join('***')
     return out
+  }
+}
+
+/**
+ * The shared (database) counter, bounded: when the database is known to be away,
+ * or the counter does not answer within RATE_LIMIT_WAIT_MS, the in-memory limiter
+ * counts instead — the write that follows reports an outage, this need not wait
+ * for it first. rate-limiter-flexible's own insuranceLimiter only steps in once the
+ * driver gives up (the selection timeout), so it is not set on the base.
+ */
+class BoundedRateLimiterMongo extends RateLimiterMongo {
+  constructor(
+    options: ConstructorParameters<typeof RateLimiterMongo>[0],
+    private readonly fallback: RateLimiterMemory,
+    private readonly reachable: () => boolean,
+  ) {
+    super(options)
+  }
+
+  override consume(
+    key: string | number,
+    pointsToConsume = 1,
+    options?: Parameters<RateLimiterMongo['consume']>[2],
+  ): Promise<RateLimiterRes> {
+    if (!this.reachable()) return this.fallback.consume(key, pointsToConsume)
+    return new Promise<RateLimiterRes>((resolve, reject) => {
+      let settled = false
+      const useFallback = (): void => {
+        settled = true
+        this.fallback.consume(key, pointsToConsume).then(resolve, reject)
+      }
+      const timer = setTimeout(() => {
+        if (!settled) useFallback()
+      }, RATE_LIMIT_WAIT_MS)
+      super.consume(key, pointsToConsume, options).then(
+        (res) => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          resolve(res)
+        },
+        (err: unknown) => {
+          if (settled) return
+          clearTimeout(timer)
+          // A RateLimiterRes is the answer "over the limit", not a failure.
+          if (err instanceof RateLimiterRes) {
+            settled = true
+            reject(err)
+          } else {
+            useFallback()
+          }
+        },
+      )
+    })
   }
 }
 
@@ -778,6 +910,12 @@ function isUnavailable(err: unknown): boolean {
   ) {
     return true
   }
+  // A bulk write that failed as a whole (a refused connection, say: no write errors)
+  // carries the real error in errorResponse.
+  const inner = (err as {errorResponse?: unknown} | null)?.errorResponse
+  if (err instanceof MongoBulkWriteError && writeErrorsOf(err).length === 0 && inner instanceof Error && inner !== err) {
+    return isUnavailable(inner)
+  }
   if (err instanceof MongoError) {
     if (err.hasErrorLabel('ResetPool') || err.name === 'MongoPoolClearedError') return true
     const code = errorCode(err)
@@ -799,6 +937,7 @@ function reason(err: unknown): string {
     if (e instanceof Error && e.message) messages.push(e.message)
     if (e instanceof MongoNetworkError && e.name === 'MongoNetworkTimeoutError') codes.push('ETIMEDOUT')
     visit((e as {cause?: unknown}).cause)
+    visit((e as {errorResponse?: unknown}).errorResponse)
     const servers = (e as {reason?: {servers?: Map<string, {error?: unknown}>}}).reason?.servers
     if (servers instanceof Map) for (const server of servers.values()) visit(server.error)
   }
@@ -814,7 +953,7 @@ function reason(err: unknown): string {
   }
   for (const code of codes) if (known[code]) return known[code]
   if (err instanceof MongoServerSelectionError && messages.every((m) => /timed out|selection/i.test(m))) {
-    return 'no server answered within 2 s'
+    return `no server answered within ${SERVER_SELECTION_TIMEOUT_MS / 1000} s`
   }
   return messages[0] ?? 'unknown error'
 }

@@ -181,7 +181,7 @@ const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY|NOT
  * connection's lock, the whole event loop sleeps. So it may wait only a few ms;
  * longer waits happen in write(), between attempts, on timers.
  */
-const BUSY_TIMEOUT_MS = 5
+const BUSY_TIMEOUT_MS = 2
 /** How long a write keeps trying for the write lock before the database counts as unavailable (an ingest answers 503). */
 export const LOCK_WAIT_MS = 1000
 /** init() runs at start-up, off any request path: it may wait as long as the old busy_timeout did. */

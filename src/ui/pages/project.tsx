@@ -53,7 +53,7 @@ function ProjectView({project}: {project: Project}) {
   // While waiting for the first error, look again every few seconds.
   useInterval(() => anything.reload(), 3000, empty)
 
-  const stats = useAsync(() => api.stats(project.id, {q, from: range.id, interval: range.interval}), [project.id, q, range.id, refreshed, empty])
+  const stats = useAsync(() => api.stats(project.id, {q: takeStatus(q).q, from: range.id, interval: range.interval}), [project.id, q, range.id, refreshed, empty])
 
   const [draft, setDraft] = useState(q)
   useEffect(() => setDraft(q), [q])
