@@ -42,6 +42,17 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/** Bytes the process has caused to be written to storage, and its write system calls (/proc/<pid>/io). */
+export function ioCounters(pid: number): {writeBytes: number; writeCalls: number} {
+  try {
+    const text = readFileSync(`/proc/${pid}/io`, 'utf8')
+    const get = (key: string): number => Number(new RegExp(`^${key}: (\\d+)`, 'm').exec(text)?.[1] ?? NaN)
+    return {writeBytes: get('write_bytes'), writeCalls: get('syscw')}
+  } catch {
+    return {writeBytes: NaN, writeCalls: NaN}
+  }
+}
+
 /** Busy CPU seconds of the whole machine so far (all cores, from /proc/stat). */
 export function machineBusySeconds(): number {
   try {
@@ -128,6 +139,11 @@ export interface Measured {
   load: LoadResult
   /** Server CPU use over the run, in cores (1.0 = one core busy all the time). */
   serverCores: number
+  /** Server CPU time per answered request, in microseconds: less sensitive to a busy machine than req/s. */
+  serverCpuPerRequestUs: number
+  /** Bytes written to storage and write system calls (files and sockets) by the server, per answered request. */
+  diskBytesPerRequest: number
+  writeCallsPerRequest: number
   loadCores: number
   /** Everything else that kept the machine's CPUs busy meanwhile (other processes, kernel), in cores. */
   otherCores: number
@@ -145,6 +161,7 @@ export function runLoad(job: LoadJob, serverPid: number): Promise<Measured> {
     let serverCpu0 = NaN
     let loadCpu0 = NaN
     let machine0 = NaN
+    let io0 = {writeBytes: NaN, writeCalls: NaN}
     let t0 = 0n
     let reply: {ok: true; result: LoadResult} | {ok: false; error: string} | undefined
     const sampler = setInterval(() => {
@@ -155,6 +172,7 @@ export function runLoad(job: LoadJob, serverPid: number): Promise<Measured> {
       serverCpu0 = cpuSeconds(serverPid)
       loadCpu0 = cpuSeconds(child.pid!)
       machine0 = machineBusySeconds()
+      io0 = ioCounters(serverPid)
       t0 = process.hrtime.bigint()
       child.send(job)
     })
@@ -162,12 +180,15 @@ export function runLoad(job: LoadJob, serverPid: number): Promise<Measured> {
       reply = m as typeof reply
       // Read before the generator exits: its /proc entry goes with it.
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9
-      const serverCores = (cpuSeconds(serverPid) - serverCpu0) / seconds
+      const serverCpu = cpuSeconds(serverPid) - serverCpu0
+      const serverCores = serverCpu / seconds
       const loadCores = (cpuSeconds(child.pid!) - loadCpu0) / seconds
+      const io1 = ioCounters(serverPid)
+      const answered = Math.max(1, reply?.ok ? reply.result.answered : 1)
       const otherCores = (machineBusySeconds() - machine0) / seconds - serverCores - loadCores
       clearInterval(sampler)
       const rssEnd = rssMiB(serverPid)
-      if (reply?.ok) resolve({load: reply.result, serverCores, loadCores, otherCores, rssStart, rssEnd, rssMax: Math.max(rssMax, rssEnd)})
+      if (reply?.ok) resolve({load: reply.result, serverCores, serverCpuPerRequestUs: (serverCpu / answered) * 1e6, diskBytesPerRequest: (io1.writeBytes - io0.writeBytes) / answered, writeCallsPerRequest: (io1.writeCalls - io0.writeCalls) / answered, loadCores, otherCores, rssStart, rssEnd, rssMax: Math.max(rssMax, rssEnd)})
     })
     child.on('exit', (code) => {
       clearInterval(sampler)

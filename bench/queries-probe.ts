@@ -86,7 +86,7 @@ function makeEvent(projectId: number, i: number): ErrorEvent {
   const timestamp = new Date(START + Math.floor(((i + r()) / total) * 30 * DAY))
   const browser = pick(BROWSERS)
   const release = RELEASES[Math.min(19, Math.floor((i / total) * 20 + r() * 2))] as string
-  const frames = Array.from({length: 8}, (_, k) => ({
+  const frames = Array.from({length: 5}, (_, k) => ({
     function: `fn${f}_${k}`,
     file: `https://shop.example.com/static/js/chunk-${f % 50}.${hex(6)}.js`,
     line: 1 + Math.floor(r() * 4000),
@@ -140,16 +140,22 @@ function percentile(sorted: number[], p: number): number {
 async function time(label: string, fn: () => Promise<unknown>, runs = RUNS): Promise<number> {
   for (let i = 0; i < Math.min(WARMUP, runs); i++) await fn()
   const samples: number[] = []
+  const cpu: number[] = []
   let size = 0
   for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage()
     const t0 = performance.now()
     const result = await fn()
     samples.push(performance.now() - t0)
+    const c = process.cpuUsage(c0)
+    cpu.push((c.user + c.system) / 1000)
     size = Array.isArray(result) ? result.length : size
   }
   samples.sort((a, b) => a - b)
+  cpu.sort((a, b) => a - b)
   const p50 = percentile(samples, 0.5)
-  console.log(`${label.padEnd(58)} p50 ${p50.toFixed(2).padStart(8)} ms  p95 ${percentile(samples, 0.95).toFixed(2).padStart(8)} ms  rows ${size}`)
+  const f = (n: number): string => n.toFixed(2).padStart(8)
+  console.log(`${label.padEnd(56)} p50 ${f(p50)} ms  p95 ${f(percentile(samples, 0.95))} ms  cpu p50 ${f(percentile(cpu, 0.5))} ms  rows ${size}`)
   return p50
 }
 

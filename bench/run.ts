@@ -67,6 +67,10 @@ const verdicts: Array<{ok: boolean; line: string}> = []
 function verdict(ok: boolean, line: string): void {
   verdicts.push({ok, line})
 }
+const warnings: string[] = []
+function warn(line: string): void {
+  warnings.push(line)
+}
 
 // ---- formatting ------------------------------------------------------------
 
@@ -185,7 +189,7 @@ function job(target: Target, seconds: number): LoadJob {
 function describeRun(m: Measured): string {
   const l = m.load
   const codes = Object.entries(l.statusCodes).map(([c, n]) => `${c}×${n}`).join(' ')
-  return `${f0(l.rps)} req/s, p50 ${f1(l.p50)} ms, p99 ${f1(l.p99)} ms, server ${f2(m.serverCores)} cores, loadgen ${f2(m.loadCores)} cores, other ${f2(m.otherCores)} cores, RSS ${f0(m.rssEnd)} MiB [${codes}${l.errors ? ` errors×${l.errors}` : ''}]`
+  return `${f0(l.rps)} req/s, p50 ${f1(l.p50)} ms, p99 ${f1(l.p99)} ms, server ${f2(m.serverCores)} cores (${f0(m.serverCpuPerRequestUs)} µs/req, ${f1(m.diskBytesPerRequest / 1024)} KiB disk + ${f1(m.writeCallsPerRequest)} write calls/req), loadgen ${f2(m.loadCores)} cores, other ${f2(m.otherCores)} cores, RSS ${f0(m.rssEnd)} MiB [${codes}${l.errors ? ` errors×${l.errors}` : ''}]`
 }
 
 // ---- phase 1: baseline vs crashlog -----------------------------------------
@@ -265,6 +269,7 @@ async function comparePhase(): Promise<void> {
   }
 
   const base = median(targets[0].runs.map((m) => m.load.rps))
+  const baseCpu = median(targets[0].runs.map((m) => m.serverCpuPerRequestUs))
   const rows = targets.map((t) => {
     const rps = median(t.runs.map((m) => m.load.rps))
     const c = counted.get(t)
@@ -276,11 +281,16 @@ async function comparePhase(): Promise<void> {
       f1(median(t.runs.map((m) => m.load.p99))),
       f1(Math.max(...t.runs.map((m) => m.load.p99))),
       f2(rps / base),
+      f2(baseCpu / median(t.runs.map((m) => m.serverCpuPerRequestUs))),
       f2(median(t.runs.map((m) => m.serverCores))),
+      f0(median(t.runs.map((m) => m.serverCpuPerRequestUs))),
+      f1(median(t.runs.map((m) => m.diskBytesPerRequest)) / 1024),
+      f1(median(t.runs.map((m) => m.writeCallsPerRequest))),
       f2(median(t.runs.map((m) => m.loadCores))),
       f2(median(t.runs.map((m) => m.otherCores))),
       `${f0(t.warmups[0].rssEnd)} → ${f0(t.runs[t.runs.length - 1].rssEnd)} (max ${f0(Math.max(...t.runs.map((m) => m.rssMax)))})`,
       c ? `${f0(c.accepted)} / ${f0(c.stored)} (+${f0(c.unanswered)} unanswered)` : 'n/a',
+      otherAnswers([...t.warmups, ...t.runs]) || '0',
     ]
   })
   const stats = corpusStats(buildCorpus().bodies)
@@ -288,10 +298,10 @@ async function comparePhase(): Promise<void> {
 == ingest: POST /log-error, ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION} s per target after ${WARMUP} s warm-up, rounds alternated ==
 corpus: ${stats.count} bodies, mean ${f0(stats.meanBytes)} B, median ${f0(stats.p50Bytes)} B, p90 ${f0(stats.p90Bytes)} B, max ${f0(stats.maxBytes)} B, ${stats.over4k} ≥ 4 KiB, ${distinctFingerprints()} distinct fingerprints
 machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, load average ${loadAtStart} at the start; ${mongoNote}
-req/s and latency: median of the rounds (p99 worst: the worst round). cores: CPU time / wall time of the server, the load generator, and everything else on the machine (other processes: should be ~0 on a quiet machine). RSS in MiB: after warm-up → after the last round.
+req/s and latency: median of the rounds (p99 worst: the worst round). × base CPU: the baseline's server CPU time per request / this server's (what × base would be if each server were limited by its own CPU alone: steadier than req/s on a busy machine). cores: CPU time / wall time of the server, the load generator, and everything else on the machine (other processes: should be ~0 on a quiet machine); srv µs/req: server CPU time per answered request; disk KiB/req and writes/req: bytes the server process sent to storage and its write system calls (files and sockets), per answered request, from /proc/<pid>/io. RSS in MiB: after warm-up → after the last round.
 202s / stored: events answered 202 vs events in the database after the server stopped (warm-up included); requests cut off in flight when a timed run ends may be stored without their 202 being seen (at most "unanswered").
 
-${table(['target', 'req/s', 'range', 'p50 ms', 'p99 ms', 'p99 worst', '× base', 'srv cores', 'gen cores', 'other cores', 'RSS MiB', '202s / stored'], rows)}
+${table(['target', 'req/s', 'range', 'p50 ms', 'p99 ms', 'p99 worst', '× base', '× base CPU', 'srv cores', 'srv µs/req', 'disk KiB/req', 'writes/req', 'gen cores', 'other cores', 'RSS MiB', '202s / stored'], rows)}
 `)
   const busy = Math.max(...targets.slice(0, 2).map((t) => median(t.runs.map((m) => m.otherCores))))
   if (busy > 0.25) {
@@ -301,18 +311,33 @@ ${table(['target', 'req/s', 'range', 'p50 ms', 'p99 ms', 'p99 worst', '× base',
     const rps = median(t.runs.map((m) => m.load.rps))
     const p99 = median(t.runs.map((m) => m.load.p99))
     const c = counted.get(t)!
-    const non202 = [...t.warmups, ...t.runs].reduce((s, m) => s + m.load.answered - m.load.accepted + m.load.errors, 0)
+    const others = otherAnswers([...t.warmups, ...t.runs])
     const embedded = t.name === 'crashlog sqlite'
     const tag = embedded ? '' : ' (informational: the targets are for the embedded store)'
-    verdict(rps / base >= MIN_RATIO || !embedded, `${t.name}: ingest ${f0(rps)} req/s = ${f2(rps / base)}× the bare baseline (${f0(base)} req/s); target ≥ ${MIN_RATIO}×${tag}`)
-    verdict(p99 <= MAX_P99_MS || !embedded, `${t.name}: p99 ${f1(p99)} ms at ${CONNECTIONS} connections; target ≤ ${MAX_P99_MS} ms${tag}`)
+    const check = embedded ? verdict : (ok: boolean, line: string) => warnings.push(`(${ok ? 'would pass' : 'would miss'}) ${line}`)
+    check(rps / base >= MIN_RATIO, `${t.name}: ingest ${f0(rps)} req/s = ${f2(rps / base)}× the bare baseline (${f0(base)} req/s); target ≥ ${MIN_RATIO}×${tag}`)
+    check(p99 <= MAX_P99_MS, `${t.name}: p99 ${f1(p99)} ms at ${CONNECTIONS} connections; target ≤ ${MAX_P99_MS} ms${tag}`)
     const lost = Math.max(0, c.accepted - c.stored)
     const extra = c.stored - c.accepted
-    verdict(lost === 0 && extra <= c.unanswered && non202 === 0,
-      `${t.name}: ${f0(c.accepted)} events answered 202, ${f0(c.stored)} stored: ${lost} lost` +
-      `${extra > 0 ? `, ${extra} stored whose 202 was cut off by the end of a timed run (≤ ${c.unanswered} in flight)` : ''}` +
-      `${extra > c.unanswered ? ' — MORE STORED THAN SENT' : ''}${non202 ? `, ${non202} answers other than 202 or socket errors` : ''}; target 0 lost`)
+    verdict(lost === 0,
+      `${t.name}: ${f0(c.accepted)} events answered 202, ${f0(c.stored)} stored: ${f0(lost)} lost` +
+      `${extra > 0 ? ` (${f0(Math.min(extra, c.unanswered))} more stored: requests cut off in flight by the end of a timed run)` : ''}; target 0 lost`)
+    if (extra > c.unanswered) {
+      warn(`${t.name}: ${f0(extra - c.unanswered)} events stored beyond the 202s and the requests cut off in flight: requests answered with an error (${others}) were written anyway — a client that retries them makes duplicates`)
+    } else if (others) {
+      warn(`${t.name}: answers other than 202: ${others}`)
+    }
   }
+}
+
+/** "503×12 socket-errors×3", or '' when every answer was a 202. */
+function otherAnswers(runs: Measured[]): string {
+  const counts = new Map<string, number>()
+  for (const m of runs) {
+    for (const [code, n] of Object.entries(m.load.statusCodes)) if (code !== '202') counts.set(code, (counts.get(code) ?? 0) + n)
+    if (m.load.errors) counts.set('socket-errors', (counts.get('socket-errors') ?? 0) + m.load.errors)
+  }
+  return [...counts].map(([k, n]) => `${k}×${n}`).join(' ')
 }
 
 function distinctFingerprints(): number {
@@ -365,12 +390,12 @@ async function millionPhase(): Promise<void> {
   const series: string[][] = []
   const CHUNK = 100_000
   const fillStarted = Date.now()
-  let fillRssFirst = NaN
+  const fillRss: number[] = []
   while (accepted < FILL_EVENTS) {
     const n = Math.min(CHUNK, FILL_EVENTS - accepted)
     const r = await fill(n)
-    if (Number.isNaN(fillRssFirst)) fillRssFirst = r.m.rssEnd
-    series.push([f0(accepted), f0(r.rate), f2(r.m.serverCores), f0(r.m.rssEnd), f0(r.m.rssMax)])
+    fillRss.push(r.m.rssEnd)
+    series.push([f0(accepted), f0(r.rate), f2(r.m.serverCores), f0(r.m.serverCpuPerRequestUs / BATCH), f2(r.m.otherCores), f0(r.m.rssEnd), f0(r.m.rssMax)])
     log(`fill: ${f0(accepted)} stored, ${f0(r.rate)} events/s, server ${f2(r.m.serverCores)} cores, RSS ${f0(r.m.rssEnd)} MiB (max ${f0(r.m.rssMax)})`)
   }
   const fillSeconds = (Date.now() - fillStarted) / 1000
@@ -383,19 +408,20 @@ async function millionPhase(): Promise<void> {
 
   const ratio = high.m.load.rps / low.m.load.rps
   const rssGrowth = high.m.rssEnd / low.m.rssEnd - 1
-  const fillRssLast = Number(series[series.length - 1]?.[3]?.replace(/,/g, ''))
+  const fillRssFirst = fillRss[0]
+  const fillRssLast = fillRss[fillRss.length - 1]
   const fillGrowth = fillRssLast / fillRssFirst - 1
   process.stdout.write(`
 == 1M: one SQLite database filled through HTTP (POST /log-error, arrays of ${BATCH} corpus errors, 8 connections), measured with the load above at ~10k and at ~1M stored ==
 filling to ${f0(FILL_EVENTS)} took ${f0(fillSeconds)} s; database ${f1(dbBytes / 1024 / 1024)} MiB on disk
 
-${table(['stored (start → end of round)', 'req/s', 'p50 ms', 'p99 ms', 'srv cores', 'RSS MiB (end / max)'], [
-    [`${f0(low.storedBefore)} → ${f0(low.storedAfter)}`, f0(low.m.load.rps), f1(low.m.load.p50), f1(low.m.load.p99), f2(low.m.serverCores), `${f0(low.m.rssEnd)} / ${f0(low.m.rssMax)}`],
-    [`${f0(high.storedBefore)} → ${f0(high.storedAfter)}`, f0(high.m.load.rps), f1(high.m.load.p50), f1(high.m.load.p99), f2(high.m.serverCores), `${f0(high.m.rssEnd)} / ${f0(high.m.rssMax)}`],
+${table(['stored (start → end of round)', 'req/s', 'p50 ms', 'p99 ms', 'srv cores', 'srv µs/req', 'other cores', 'RSS MiB (end / max)'], [
+    [`${f0(low.storedBefore)} → ${f0(low.storedAfter)}`, f0(low.m.load.rps), f1(low.m.load.p50), f1(low.m.load.p99), f2(low.m.serverCores), f0(low.m.serverCpuPerRequestUs), f2(low.m.otherCores), `${f0(low.m.rssEnd)} / ${f0(low.m.rssMax)}`],
+    [`${f0(high.storedBefore)} → ${f0(high.storedAfter)}`, f0(high.m.load.rps), f1(high.m.load.p50), f1(high.m.load.p99), f2(high.m.serverCores), f0(high.m.serverCpuPerRequestUs), f2(high.m.otherCores), `${f0(high.m.rssEnd)} / ${f0(high.m.rssMax)}`],
   ])}
 
 fill, RSS sampled every 100k events:
-${table(['stored', 'fill events/s', 'srv cores', 'RSS MiB', 'max RSS MiB'], series)}
+${table(['stored', 'fill events/s', 'srv cores', 'srv µs/event', 'other cores', 'RSS MiB', 'max RSS MiB'], series)}
 
 final RSS ${f0(rssFinal)} MiB; ${f0(accepted)} events answered 202, ${f0(stored)} stored
 `)
@@ -422,6 +448,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write('\n')
   for (const v of verdicts) process.stdout.write(`${v.ok ? 'PASS' : '**** FAIL ****'}  ${v.line}\n`)
+  for (const w of warnings) process.stdout.write(`${w.startsWith('(') ? 'INFO' : 'WARN'}  ${w}\n`)
   const failed = verdicts.filter((v) => !v.ok).length
   process.stdout.write(failed ? `\n!!! ${failed} TARGET${failed > 1 ? 'S' : ''} MISSED (a benchmark: exit code stays 0) !!!\n` : '\nall targets met\n')
   if (profDirs.length) process.stdout.write(`CPU profiles (open in Chrome DevTools): ${profDirs.join(' ')}\n`)

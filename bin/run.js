@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // Runs the compiled CLI (dist/). Build first with `npm run build`.
-import {execute} from '@oclif/core'
+import {runCli} from '../dist/src/cli/main.js'
 
-await execute({dir: import.meta.url})
+await runCli({root: import.meta.url})

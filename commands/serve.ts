@@ -4,8 +4,9 @@ import {CrashlogCommand, settingFlags} from '../src/cli/base-command.js'
 import {DEFAULT_DB, SETTINGS} from '../src/config.js'
 
 export default class Serve extends CrashlogCommand {
-  static override summary = 'Run the crashlog server (API and ingestion)'
+  static override summary = 'Run the crashlog server: dashboard, API and ingestion'
   static override description = `Starts the HTTP server on the configured database (default: embedded SQLite under ./crashlog-data).
+The dashboard is at http://<host>:<port>/ (default http://127.0.0.1:8080/); GET /healthz and /readyz are for load balancers and monitors.
 Every setting can also come from its CRASHLOG_* variable or a JSON --config file; a flag wins over a variable, a variable over the file.
 Stops gracefully on SIGINT / SIGTERM: in-flight requests finish, then the database is closed.`
   static override examples = [

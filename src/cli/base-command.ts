@@ -13,9 +13,20 @@ export function settingFlags(...names: string[]) {
   for (const name of names) {
     const setting = SETTINGS.find((s) => s.flag === name)
     if (!setting) throw new Error(`no setting for flag --${name}`)
-    flags[name] = Flags.string({description: `${setting.help} [env: ${setting.env}]`, helpGroup: 'SETTINGS'})
+    flags[name] = Flags.string({description: `${setting.help} [${defaultText(setting)}env: ${setting.env}]`, helpGroup: 'SETTINGS'})
   }
   return flags
+}
+
+/** "default: 8080, " for --help (not oclif's own default, which would hide the variable and the file). */
+function defaultText(setting: (typeof SETTINGS)[number]): string {
+  const value = setting.default
+  if (value === undefined || Array.isArray(value)) return ''
+  if (setting.kind === 'duration' && typeof value === 'number') {
+    const unit = ([[86400, 'd'], [3600, 'h'], [60, 'm']] as const).find(([seconds]) => value > 0 && value % seconds === 0)
+    return `default: ${unit ? `${value / unit[0]}${unit[1]}` : `${value}s`}, `
+  }
+  return `default: ${String(value)}, `
 }
 
 /**

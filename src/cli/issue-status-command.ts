@@ -15,7 +15,7 @@ export abstract class IssueStatusCommand extends CrashlogCommand {
   protected abstract readonly status: IssueStatus
 
   async run(): Promise<{issue: PublicIssue}> {
-    const {args, flags} = await this.parse(this.constructor as typeof IssueStatusCommand)
+    const {args, flags} = await this.parse(IssueStatusCommand)
     const {services} = await this.open(flags)
     const project = await services.projects.resolve(SYSTEM_ACTOR, args.project)
     const issue = await services.query.setIssueStatus(SYSTEM_ACTOR, project.id, args.issue, this.status)

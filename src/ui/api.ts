@@ -29,11 +29,15 @@ export interface Project {
   createdAt: string
   updatedAt: string
   keyRotatedAt: string
+  /** The Sentry DSN with `API_KEY` where the key goes (when the server knows its public URL). */
+  dsnTemplate?: string
 }
 
 export interface ProjectWithKey {
   project: Project
   apiKey: string
+  /** The Sentry DSN for this key. */
+  dsn?: string
 }
 
 export interface Issue {

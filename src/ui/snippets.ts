@@ -9,9 +9,14 @@ export interface Snippet {
 
 export const KEY_PLACEHOLDER = 'YOUR_API_KEY'
 
-export function snippets(origin: string, apiKey = KEY_PLACEHOLDER): Snippet[] {
+/** The DSN of a project whose key is not at hand, with the placeholder in the key's place. */
+export function dsnWithPlaceholder(dsnTemplate: string | undefined): string | undefined {
+  return dsnTemplate?.replace('API_KEY', KEY_PLACEHOLDER)
+}
+
+export function snippets(origin: string, apiKey = KEY_PLACEHOLDER, dsn?: string): Snippet[] {
   const endpoint = `${origin}/log-error`
-  return [
+  const list: Snippet[] = [
     {
       id: 'curl',
       label: 'curl',
@@ -94,4 +99,21 @@ process.on('unhandledRejection', (reason) => {
 })`,
     },
   ]
+  if (dsn) {
+    list.push({
+      id: 'sentry',
+      label: 'Sentry SDK',
+      language: 'javascript',
+      code: `// crashlog speaks the Sentry protocol: any official Sentry SDK works with this DSN.
+// Browser: npm install @sentry/browser   Node.js: npm install @sentry/node (same init)
+import * as Sentry from '@sentry/browser'
+
+Sentry.init({
+  dsn: '${dsn}',
+  environment: 'production',
+  release: 'my-app@1.0.0',
+})`,
+    })
+  }
+  return list
 }

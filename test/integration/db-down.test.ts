@@ -14,6 +14,12 @@ import {startTestServer, type TestServer} from '../support/server.js'
 
 /** Any answer that took longer than this counts as hanging. */
 const MAX_503_MS = 2000
+/**
+ * A store that waits synchronously blocks the loop for the whole outage (the old
+ * 5 s busy_timeout); a healthy one for a few ms. The margin is for a loaded CI
+ * machine, where timers of a perfectly idle process run hundreds of ms late.
+ */
+const MAX_LOOP_DELAY_MS = 500
 
 interface Timed<T> {
   ms: number
@@ -151,7 +157,7 @@ async function runOutage(setup: Setup, outage: Outage, engine: TestEngine, repor
     const health = await timed(() => api.get('/healthz'))
     const first = await pending
     expect(health.value.status).to.equal(200)
-    expect(health.ms, '/healthz while an ingest waits for the database').to.be.below(250)
+    expect(health.ms, '/healthz while an ingest waits for the database').to.be.below(MAX_LOOP_DELAY_MS)
     expect(first.value.status).to.equal(503)
     expect(first.value.retryAfter, 'Retry-After on the 503').to.match(/^\d+$/)
     expect(first.ms, 'time to the 503').to.be.below(MAX_503_MS)
@@ -189,7 +195,7 @@ async function runOutage(setup: Setup, outage: Outage, engine: TestEngine, repor
         `slowest of 20 staggered 503s ${slowest} ms (median ${answers.map((a) => a.ms).sort((a, b) => a - b)[10]} ms), ` +
         `worst event-loop delay ${lag} ms`,
     )
-    expect(lag, 'worst event-loop delay during the outage (ms)').to.be.below(100)
+    expect(lag, 'worst event-loop delay during the outage (ms)').to.be.below(MAX_LOOP_DELAY_MS)
   } finally {
     loop.stop()
     await outage.end()
@@ -294,7 +300,7 @@ describeEachEngine('database down', (engine) => {
         expect(ready.value.status).to.equal(503)
         expect(ready.ms).to.be.below(MAX_503_MS)
         expect(health.value.status).to.equal(200)
-        expect(lag).to.be.below(100)
+        expect(lag, 'worst event-loop delay during the freeze (ms)').to.be.below(MAX_LOOP_DELAY_MS)
       } finally {
         loop.stop()
         dedicated!.resume()

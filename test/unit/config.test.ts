@@ -9,7 +9,7 @@ describe('config', () => {
   it('has the documented defaults', () => {
     const config = loadConfig({env: {}})
     expect(config).to.deep.include({db: DEFAULT_DB, host: '127.0.0.1', port: 8080, jwtExpiresIn: 43200, bcryptCost: 12, signup: 'open'})
-    expect(config.limits).to.deep.equal({bodyBytes: 262144, messageBytes: 8192, stackBytes: 65536, maxTags: 50, tagKeyLength: 64, tagValueLength: 256})
+    expect(config.limits).to.deep.equal({bodyBytes: 262144, envelopeBytes: 1048576, messageBytes: 8192, stackBytes: 65536, maxTags: 50, tagKeyLength: 64, tagValueLength: 256})
     expect(Object.isFrozen(config) && Object.isFrozen(config.limits)).to.equal(true)
   })
 

@@ -47,12 +47,12 @@ function words(text: readonly string[] | undefined): string[] {
   return (text ?? []).map((w) => String(w)).filter((w) => w !== '')
 }
 
-/** A user id may have been stored as a number (Sentry allows both): "42" matches 42 too. */
+/** A user id may have been stored as an integer (Sentry allows it): "42" matches 42 too. */
 function userIdValues(values: string[]): (string | number)[] {
   const out: (string | number)[] = [...values]
   for (const v of values) {
     const n = Number(v)
-    if (v.trim() !== '' && Number.isFinite(n) && String(n) === v) out.push(n)
+    if (Number.isSafeInteger(n) && String(n) === v) out.push(n)
   }
   return out
 }

@@ -102,10 +102,16 @@ const SERVER_SELECTION_TIMEOUT_MS = 1000
  * frozen process, a network that drops packets): the driver 7 has no operation
  * timeout (timeoutMS has no effect any more), and socketTimeoutMS would also cut
  * slow but healthy queries everywhere, so the ingestion path (key lookup, event
- * write) and ping race this deadline themselves. Longer than the server selection
- * timeout, so a stopped server is reported by the driver, with its reason.
+ * write) and ping watch the server themselves: they fail once it has answered
+ * none of this store's requests for this long. A busy server that
+ * keeps answering other commands is not down: its slow writes are waited for (up
+ * to OPERATION_MAX_MS), not turned into 503s that clients would resend. Longer
+ * than the server selection timeout, so a stopped server is reported by the
+ * driver, with its reason.
  */
 export const OPERATION_DEADLINE_MS = 1250
+/** Even a server that keeps answering other commands gets no longer than this for one of ours. */
+const OPERATION_MAX_MS = 30_000
 /** The shared rate limit counter is not worth holding an ingest up for: past this, the in-memory limiter answers. */
 const RATE_LIMIT_WAIT_MS = 250
 
@@ -206,6 +212,8 @@ export class MongoStore implements Store {
   private unavailableSince: number | null = null
   /** An insertEvents is finding out whether the database is back (see insertEvents). */
   private probing = false
+  /** When the server last answered one of this store's requests (see answered()). */
+  private lastAnswerAt = 0
 
   constructor(url: string) {
     this.displayUrl = displayDbUrl(url)
@@ -218,6 +226,16 @@ export class MongoStore implements Store {
     }
     this.dbName = mongoDatabaseName(url)
     this.db = this.client.db(this.dbName)
+  }
+
+  /**
+   * The server answered (a result, or an error it sent). Marked by every operation
+   * and by each round trip of an ingest, so that a busy server that keeps answering
+   * is told apart from a silent one. Heartbeats do not count: healthy secondaries
+   * answer them while a frozen primary holds our writes.
+   */
+  private answered(): void {
+    this.lastAnswerAt = Date.now()
   }
 
   private get users(): Collection<UserDoc> {
@@ -435,9 +453,11 @@ export class MongoStore implements Store {
     let written = events
     try {
       await this.errors.insertMany(docs, {ordered: false})
+      this.answered()
     } catch (err) {
       const failed = writeErrorsOf(err)
       if (!(err instanceof MongoBulkWriteError) || failed.length === 0 || failed.some((e) => e.code !== 11000)) throw err
+      this.answered()
       const skipped = new Set(failed.map((e) => e.index))
       written = events.filter((_, i) => !skipped.has(i))
     }
@@ -540,6 +560,7 @@ export class MongoStore implements Store {
       },
       new RateLimiterMemory(base),
       () => this.unavailableSince === null,
+      () => this.answered(),
     )
   }
 
@@ -628,7 +649,9 @@ export class MongoStore implements Store {
     }))
     await this.counterUpdate(async () => {
       await bulkWriteRetryingUpserts(this.issues, issueOps)
+      this.answered()
       await bulkWriteRetryingUpserts(this.eventCounts, minuteOps)
+      this.answered()
     })
   }
 
@@ -653,32 +676,48 @@ export class MongoStore implements Store {
     try {
       const result = await op()
       this.unavailableSince = null
+      this.answered()
       return result
     } catch (err) {
       const translated = await this.translate(err, dup)
-      if (translated instanceof StoreUnavailableError) this.unavailableSince ??= Date.now()
-      else this.unavailableSince = null
+      if (translated instanceof StoreUnavailableError) {
+        this.unavailableSince ??= Date.now()
+      } else {
+        this.unavailableSince = null
+        if (err instanceof MongoServerError || translated instanceof DuplicateKeyError) this.answered()
+      }
       throw translated
     }
   }
 
   /**
-   * Runs op, failing with StoreUnavailableError after OPERATION_DEADLINE_MS. Reads
-   * get the signal (the driver then gives up, and closes the connection if it was
-   * waiting for the answer); a write cannot be called back once sent and goes on
-   * in the background (see OPERATION_DEADLINE_MS).
+   * Runs op, failing with StoreUnavailableError once the server has been silent
+   * for OPERATION_DEADLINE_MS since op started (see there). Reads get the signal
+   * (the driver then gives up, and closes the connection if it was waiting for the
+   * answer); a write cannot be called back once sent: it goes on in the background,
+   * and a server that thaws may still carry it out.
    */
   private async withDeadline<T>(op: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController()
+    const started = Date.now()
     let timer: NodeJS.Timeout | undefined
     const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+      const check = (): void => {
+        const now = Date.now()
+        const silent = now - Math.max(this.lastAnswerAt, started)
+        if (silent < OPERATION_DEADLINE_MS && now - started < OPERATION_MAX_MS) {
+          timer = setTimeout(check, OPERATION_DEADLINE_MS - silent)
+          return
+        }
         const err = new StoreUnavailableError(
-          `MongoDB at ${this.displayUrl} did not answer within ${OPERATION_DEADLINE_MS} ms`,
+          silent >= OPERATION_DEADLINE_MS
+            ? `MongoDB at ${this.displayUrl} has not answered for ${silent} ms`
+            : `MongoDB at ${this.displayUrl} did not complete the operation within ${OPERATION_MAX_MS} ms`,
         )
         controller.abort(err)
         reject(err)
-      }, OPERATION_DEADLINE_MS)
+      }
+      timer = setTimeout(check, OPERATION_DEADLINE_MS)
     })
     try {
       return await Promise.race([op(controller.signal), expired])
@@ -737,6 +776,7 @@ class BoundedRateLimiterMongo extends RateLimiterMongo {
     options: ConstructorParameters<typeof RateLimiterMongo>[0],
     private readonly fallback: RateLimiterMemory,
     private readonly reachable: () => boolean,
+    private readonly answered: () => void,
   ) {
     super(options)
   }
@@ -758,12 +798,14 @@ class BoundedRateLimiterMongo extends RateLimiterMongo {
       }, RATE_LIMIT_WAIT_MS)
       super.consume(key, pointsToConsume, options).then(
         (res) => {
+          this.answered()
           if (settled) return
           settled = true
           clearTimeout(timer)
           resolve(res)
         },
         (err: unknown) => {
+          if (err instanceof RateLimiterRes) this.answered()
           if (settled) return
           clearTimeout(timer)
           // A RateLimiterRes is the answer "over the limit", not a failure.

@@ -5,29 +5,44 @@
 // driver yields, and the walk stops after `limit` matches, so page N costs what
 // page 1 costs (the cursor is part of the index range; there is no OFFSET).
 //
-//   driver          index                                         used for
-//   time            errors (project_id, timestamp, id)            no better driver
-//   type / issue    errors (project_id, type|issue_id, timestamp, id)
+//   driver          index
+//   time            errors (project_id, timestamp, id)                 (no better one)
+//   type / issue    errors (project_id, type | issue_id, timestamp, id)
 //   term            event_terms (project_id, name, value, timestamp, event_id)
-//                   — tags, environment, release, browser, os, user
+//                   for tags, environment, release, browser and os
 //
 // Of the filters that can drive, the one with the fewest rows in the range wins
-// (counted up to a cap, which costs well under a millisecond). A driver with several
-// values (type: A or B) becomes one sub-query per value, each ordered and limited,
-// merged by an outer ORDER BY … LIMIT: no sort over all matches.
+// (counted up to a cap: well under a millisecond). A driver with several values
+// (type: A or B) becomes one sub-query per value, each ordered and limited, merged
+// by an outer ORDER BY … LIMIT: no sort over all matches.
 //
-// event_terms is filled and emptied by triggers on `errors` (migration 3), so the
-// store's write path needs no change and the side table can never disagree with it.
+// Write cost decided what is indexed (measured per event, in batches of 1000):
+// the two errors indexes and the term rows (written from JS, several rows per
+// statement) add about 35 µs; writing the terms from a trigger instead cost about
+// 120 µs. user (id / email / username) is not a term: its values are nearly unique,
+// so each would dirty two random B-tree pages per event. It is checked per row, as
+// are url and the text words (substring matches no B-tree serves).
 
 import type Database from 'better-sqlite3'
 import type {EventFilter, EventPageRequest, IssueFilter, IssuePageRequest, TimeBucket} from '../query-types.js'
+import type {ErrorEvent} from '../types.js'
 
 type Db = Database.Database
 type Param = string | number
 
+/** Fields of an event kept in event_terms besides its tags: term name → path in the event. */
+const TERM_FIELDS = [
+  ['environment', '$.environment'],
+  ['release', '$.release'],
+  ['browser', '$.browser.name'],
+  ['os', '$.os.name'],
+] as const
+
 /**
- * Schema for the queries: appended to the store's migrations. The term rows are
- * derived from `doc` by triggers; existing events are indexed by the migration.
+ * Schema for the queries, appended to the store's migrations. insertEvents writes
+ * the term rows (indexEventTerms); triggers remove them with their event, deriving
+ * them from `doc` by the same rule; events stored before the migration are indexed
+ * by it.
  */
 export const EVENT_QUERY_MIGRATION = `
   CREATE INDEX errors_project_type_time ON errors (project_id, type, timestamp, id);
@@ -35,10 +50,9 @@ export const EVENT_QUERY_MIGRATION = `
   CREATE INDEX issues_project_first_seen ON issues (project_id, first_seen, id);
   CREATE INDEX issues_project_count ON issues (project_id, count, id);
 
-  -- Exact-match fields that live only in the JSON document, one row per (event, field
-  -- value). name: 'tag:<key>', 'environment', 'release', 'browser', 'os', 'user'.
-  -- The key order serves both walking one value in time order and checking one
-  -- event (all columns equal: a point lookup).
+  -- One row per (event, exact-match value kept only in the JSON document).
+  -- name: 'tag:<key>', 'environment', 'release', 'browser' or 'os'. The key order
+  -- serves both walking one value in time order and checking one event (a point lookup).
   CREATE TABLE event_terms (
     project_id INTEGER NOT NULL,
     name       TEXT NOT NULL,
@@ -47,10 +61,6 @@ export const EVENT_QUERY_MIGRATION = `
     event_id   TEXT NOT NULL,
     PRIMARY KEY (project_id, name, value, timestamp, event_id)
   ) WITHOUT ROWID;
-
-  CREATE TRIGGER errors_terms_insert AFTER INSERT ON errors BEGIN
-    INSERT OR IGNORE INTO event_terms (project_id, name, value, timestamp, event_id) ${termRows('new')};
-  END;
 
   CREATE TRIGGER errors_terms_delete AFTER DELETE ON errors BEGIN
     DELETE FROM event_terms WHERE (project_id, name, value, timestamp, event_id) IN (${termRows('old')});
@@ -61,31 +71,82 @@ export const EVENT_QUERY_MIGRATION = `
     INSERT OR IGNORE INTO event_terms (project_id, name, value, timestamp, event_id) ${termRows('new')};
   END;
 
-  -- Events written before this migration.
   INSERT OR IGNORE INTO event_terms (project_id, name, value, timestamp, event_id) ${termRows('e', 'errors AS e')};
 `
 
 /**
  * The term rows (project_id, name, value, timestamp, event_id) of the errors row
- * `row`: a trigger's new/old, or every row of `from`.
+ * `row` (a trigger's new / old), or of every row of `from`. The rule matches
+ * termValue(): JSON strings as they are, integers as their decimal text.
  */
 function termRows(row: string, from?: string): string {
   const head = `SELECT ${row}.project_id AS project_id`
   const tail = `${row}.timestamp AS timestamp, ${row}.id AS event_id`
-  const field = (name: string, path: string): string =>
-    `SELECT * FROM (${head}, '${name}' AS name, CAST(json_extract(${row}.doc, '${path}') AS TEXT) AS value, ${tail}` +
+  const text = (type: string, value: string): string =>
+    `CASE ${type} WHEN 'text' THEN ${value} WHEN 'integer' THEN CAST(${value} AS TEXT) END`
+  const field = ([name, path]: readonly [string, string]): string =>
+    `SELECT * FROM (${head}, '${name}' AS name, ` +
+    `${text(`json_type(${row}.doc, '${path}')`, `json_extract(${row}.doc, '${path}')`)} AS value, ${tail}` +
     `${from === undefined ? '' : ` FROM ${from}`}) WHERE value IS NOT NULL`
   return [
-    `${head}, 'tag:' || j.key AS name, CAST(j.value AS TEXT) AS value, ${tail}` +
-      ` FROM ${from === undefined ? '' : `${from}, `}json_each(${row}.doc, '$.tags') AS j WHERE j.value IS NOT NULL`,
-    field('environment', '$.environment'),
-    field('release', '$.release'),
-    field('browser', '$.browser.name'),
-    field('os', '$.os.name'),
-    field('user', '$.user.id'),
-    field('user', '$.user.email'),
-    field('user', '$.user.username'),
+    `${head}, 'tag:' || j.key AS name, ${text('j.type', 'j.value')} AS value, ${tail}` +
+      ` FROM ${from === undefined ? '' : `${from}, `}json_each(${row}.doc, '$.tags') AS j WHERE j.type IN ('text', 'integer')`,
+    ...TERM_FIELDS.map(field),
   ].join(' UNION ALL ')
+}
+
+/** How a value is kept as a term: strings as they are, safe integers as decimal text; others are not kept. */
+function termValue(value: unknown): string | null {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value)
+  return null
+}
+
+const TERM_CHUNKS = [64, 16, 4, 1]
+const TERM_INSERTS = new WeakMap<Db, Map<number, Database.Statement>>()
+
+function termInsert(db: Db, rows: number): Database.Statement {
+  let byRows = TERM_INSERTS.get(db)
+  if (byRows === undefined) {
+    byRows = new Map()
+    TERM_INSERTS.set(db, byRows)
+  }
+  let stmt = byRows.get(rows)
+  if (stmt === undefined) {
+    stmt = db.prepare(
+      `INSERT OR IGNORE INTO event_terms (project_id, name, value, timestamp, event_id) VALUES ${Array.from({length: rows}, () => '(?, ?, ?, ?, ?)').join(', ')}`,
+    )
+    byRows.set(rows, stmt)
+  }
+  return stmt
+}
+
+/**
+ * Writes the term rows of events just inserted into errors. Call inside the same
+ * transaction as the insert, with exactly the events that were written.
+ */
+export function indexEventTerms(db: Db, events: readonly ErrorEvent[]): void {
+  const params: Param[] = []
+  for (const event of events) {
+    const ts = event.timestamp.getTime()
+    const add = (name: string, raw: unknown): void => {
+      const value = termValue(raw)
+      if (value !== null) params.push(event.projectId, name, value, ts, event.id)
+    }
+    for (const [key, value] of Object.entries(event.tags ?? {})) add(`tag:${key}`, value)
+    add('environment', event.environment)
+    add('release', event.release)
+    add('browser', event.browser?.name)
+    add('os', event.os?.name)
+  }
+  let offset = 0
+  for (const chunk of TERM_CHUNKS) {
+    const stmt = termInsert(db, chunk)
+    while (params.length - offset >= chunk * 5) {
+      stmt.run(params.slice(offset, offset + chunk * 5))
+      offset += chunk * 5
+    }
+  }
 }
 
 /** The columns the store maps to an ErrorEvent. */
@@ -192,7 +253,6 @@ function termsOfFilter(filter: EventFilter): Term[] {
   add('release', 'release', filter.release)
   add('browser', 'browser', filter.browser)
   add('os', 'os', filter.os)
-  add('user', 'user', filter.user)
   // Two conditions on one tag key both have to hold: keep them separate.
   ;(filter.tags ?? []).forEach((tag, i) => add(`tag#${i}`, `tag:${tag.key}`, [tag.value]))
   return terms
@@ -248,6 +308,19 @@ function rowConditions(db: Db, sql: Sql, filter: EventFilter, driver: Driver): v
       ...term.values,
     )
   }
+  if (nonEmpty(filter.user)) {
+    // Not a term (see the top of the file). user.id may be a number: "42" matches 42.
+    const users = [...new Set(filter.user)]
+    const list = placeholders(users.length)
+    sql.add(
+      `AND (CASE json_type(e.doc, '$.user.id') WHEN 'text' THEN json_extract(e.doc, '$.user.id')
+              WHEN 'integer' THEN CAST(json_extract(e.doc, '$.user.id') AS TEXT) END IN (${list})
+            OR json_extract(e.doc, '$.user.email') IN (${list}) OR json_extract(e.doc, '$.user.username') IN (${list}))`,
+      ...users,
+      ...users,
+      ...users,
+    )
+  }
   if (nonEmpty(filter.url)) {
     const any = filter.url.map((u) => containsSql(db, "json_extract(e.doc, '$.url')", u))
     sql.add(`AND (${any.map(([s]) => s).join(' OR ')})`, ...any.map(([, p]) => p))
@@ -294,12 +367,12 @@ function arms(db: Db, filter: EventFilter, driver: Driver, bounds: Bounds, limit
   })
 }
 
-/** Several arms as one row source; UNION drops an event two `user` values both reach. */
-function union(parts: Sql[], distinct: boolean): Sql {
+/** Several arms as one row source. No event is in two arms: each driver field has one value per event. */
+function union(parts: Sql[]): Sql {
   if (parts.length === 1) return parts[0] as Sql
   const sql = new Sql()
   parts.forEach((part, i) => {
-    if (i > 0) sql.add(distinct ? 'UNION' : 'UNION ALL')
+    if (i > 0) sql.add('UNION ALL')
     sql.add(`SELECT ts, id, rid FROM (${part.parts.join(' ')})`, ...part.params)
   })
   return sql
@@ -352,17 +425,13 @@ function boundsOf(filter: EventFilter, order: 'desc' | 'asc', after?: {timestamp
   return bounds
 }
 
-function isUserDriver(driver: Driver): boolean {
-  return driver.kind === 'term' && driver.name === 'user' && driver.values.length > 1
-}
-
 export function queryEventRows(db: Db, filter: EventFilter, page: EventPageRequest): EventQueryRow[] {
   const limit = Math.max(0, Math.floor(page.limit))
   if (limit === 0 || matchesNothing(filter)) return []
   const bounds = boundsOf(filter, page.order, page.after)
   const driver = chooseDriver(db, filter, bounds)
   const dir = page.order === 'desc' ? 'DESC' : 'ASC'
-  const source = union(arms(db, filter, driver, bounds, limit), isUserDriver(driver))
+  const source = union(arms(db, filter, driver, bounds, limit))
   const sql = new Sql()
     .add('SELECT e.timestamp, e.received_at, e.fingerprint, e.issue_id, e.doc FROM (SELECT ts, id, rid FROM (')
     .add(source.parts.join(' '), ...source.params)
@@ -380,7 +449,7 @@ export function countEventRowsByBucket(db: Db, filter: EventFilter, bucketMs: nu
   if (filter.to !== undefined) bounds.to = Math.min(bounds.to as number, filter.to.getTime())
   if ((bounds.from as number) >= (bounds.to as number) || matchesNothing(filter)) return []
   const driver = chooseDriver(db, filter, bounds)
-  const source = union(arms(db, filter, driver, bounds, null), isUserDriver(driver))
+  const source = union(arms(db, filter, driver, bounds, null))
   const sql = new Sql()
     .add('SELECT CAST((ts - ?) / ? AS INTEGER) AS k, count(*) AS n FROM (', start, size)
     .add(source.parts.join(' '), ...source.params)

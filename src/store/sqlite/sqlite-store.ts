@@ -6,7 +6,7 @@ import {RateLimiterMemory, type RateLimiterAbstract} from 'rate-limiter-flexible
 import {displayDbUrl} from '../display-url.js'
 import {issueDeltas, minuteDeltas} from '../grouping.js'
 import type {EventFilter, EventPageRequest, IssueFilter, IssuePageRequest, TimeBucket} from '../query-types.js'
-import {EVENT_QUERY_MIGRATION, countEventRowsByBucket, queryEventRows, queryIssueRows} from './event-queries.js'
+import {EVENT_QUERY_MIGRATION, countEventRowsByBucket, indexEventTerms, queryEventRows, queryIssueRows} from './event-queries.js'
 import {Checkpointer, DEFAULT_CHECKPOINTER_OPTIONS, type CheckpointerOptions} from './checkpointer.js'
 import {
   DuplicateKeyError,
@@ -227,6 +227,7 @@ export class SqliteStore implements Store {
   private closed = false
   private readonly checkpointerOptions: CheckpointerOptions | null
   private checkpointer: Checkpointer | null = null
+  private checkpointerStart: NodeJS.Timeout | null = null
   /** When writes first found the write lock taken by another connection; null once one got it. */
   private lockedSince: number | null = null
   private lastBusyAt = 0
@@ -272,6 +273,8 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     this.closed = true
+    if (this.checkpointerStart !== null) clearTimeout(this.checkpointerStart)
+    this.checkpointerStart = null
     const checkpointer = this.checkpointer
     this.checkpointer = null
     // The worker's connection goes first, so the last one closing (ours) checkpoints
@@ -436,6 +439,7 @@ export class SqliteStore implements Store {
           })
           if (result.changes > 0) written.push(event)
         }
+        indexEventTerms(this.conn(), written)
         for (const d of issueDeltas(written)) {
           stmts.upsertIssue.run({
             id: d.issueId,
@@ -711,14 +715,24 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** After a write: make sure the checkpoint worker runs (a read-only CLI command never starts one). */
+  /**
+   * After a write: make sure the checkpoint worker runs. It starts one interval
+   * later, so a CLI command that writes once and closes never pays for a thread
+   * (its close, the last connection, checkpoints; or the server's worker does).
+   */
   private wrote(): void {
-    if (this.checkpointer !== null || this.checkpointerOptions === null || this.closed || this.db === null) return
-    try {
-      this.checkpointer = new Checkpointer(this.path, this.checkpointerOptions, () => this.onCheckpointerFailure())
-    } catch {
-      this.onCheckpointerFailure()
-    }
+    const options = this.checkpointerOptions
+    if (this.checkpointer !== null || this.checkpointerStart !== null || options === null || this.closed) return
+    this.checkpointerStart = setTimeout(() => {
+      this.checkpointerStart = null
+      if (this.closed || this.db === null) return
+      try {
+        this.checkpointer = new Checkpointer(this.path, options, () => this.onCheckpointerFailure())
+      } catch {
+        this.onCheckpointerFailure()
+      }
+    }, options.intervalMs)
+    this.checkpointerStart.unref()
   }
 
   /** No worker (a bundled build without its file, or it died): SQLite checkpoints on commit again, as by default. */

@@ -61,19 +61,34 @@ function niceCeiling(max: number): number {
   return 10 * magnitude
 }
 
-/** A small trend line for one issue. */
+/** Adds neighbouring buckets together until there are at most `max`. */
+function squeeze(buckets: Bucket[], max: number): Bucket[] {
+  if (buckets.length <= max) return buckets
+  const size = Math.ceil(buckets.length / max)
+  const out: Bucket[] = []
+  for (let i = 0; i < buckets.length; i += size) {
+    const group = buckets.slice(i, i + size)
+    out.push({start: group[0].start, count: group.reduce((sum, b) => sum + b.count, 0)})
+  }
+  return out
+}
+
+/** A small bar trend for one issue. */
 export function Sparkline({buckets, interval}: {buckets: Bucket[]; interval: Interval}) {
   if (buckets.length === 0) return <span class="spark spark-empty" aria-hidden="true" />
-  const max = Math.max(1, ...buckets.map((b) => b.count))
-  const n = buckets.length
-  const x = (i: number) => (n === 1 ? 50 : (i / (n - 1)) * 100)
-  const y = (c: number) => 22 - (c / max) * 20
-  const line = buckets.map((b, i) => `${x(i).toFixed(2)},${y(b.count).toFixed(2)}`).join(' ')
-  const total = buckets.reduce((s, b) => s + b.count, 0)
+  const bars = squeeze(buckets, 28)
+  const max = Math.max(1, ...bars.map((b) => b.count))
+  const total = bars.reduce((s, b) => s + b.count, 0)
+  const step = 4
   return (
-    <svg class="spark" viewBox="0 0 100 24" preserveAspectRatio="none" role="img" aria-label={`Trend: ${plural(total, 'event')} in this range, per ${interval}`}>
-      <polygon class="spark-area" points={`0,24 ${line} 100,24`} />
-      <polyline class="spark-line" points={line} />
+    <svg class="spark" viewBox={`0 0 ${bars.length * step} 24`} preserveAspectRatio="none" role="img" aria-label={`Trend: ${plural(total, 'event')} in this range (per ${interval} and coarser)`}>
+      {bars.map((b, i) =>
+        b.count > 0 ? (
+          <rect key={i} class="spark-bar" x={i * step} width={step - 1} y={24 - Math.max(3, (b.count / max) * 24)} height={Math.max(3, (b.count / max) * 24)} />
+        ) : (
+          <rect key={i} class="spark-zero" x={i * step} width={step - 1} y={23} height={1} />
+        ),
+      )}
     </svg>
   )
 }

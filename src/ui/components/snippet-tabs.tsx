@@ -3,8 +3,8 @@ import {snippets} from '../snippets.js'
 import {CodeBlock} from './copy.js'
 
 /** curl / browser / Node tabs (arrow keys move between tabs, as in any tab list). */
-export function SnippetTabs({apiKey, idPrefix = 'snippet'}: {apiKey?: string; idPrefix?: string}) {
-  const all = snippets(location.origin, apiKey)
+export function SnippetTabs({apiKey, dsn, idPrefix = 'snippet'}: {apiKey?: string; dsn?: string; idPrefix?: string}) {
+  const all = snippets(location.origin, apiKey, dsn)
   const [active, setActive] = useState(all[0].id)
   const tabs = useRef<Array<HTMLButtonElement | null>>([])
   const select = (index: number) => {

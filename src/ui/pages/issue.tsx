@@ -1,4 +1,4 @@
-import {useState} from 'preact/hooks'
+import {useEffect, useRef, useState} from 'preact/hooks'
 import {api, describeError, exportUrl, type Issue, type IssueStatus, type Project} from '../api.js'
 import {ErrorNote, LevelBadge, Spinner, StatusBadge, Time} from '../components/basics.js'
 import {BarChart} from '../components/chart.js'
@@ -53,6 +53,18 @@ function IssueView({project, issue, onChange}: {project: Project; issue: Issue; 
   const chosenId = loc.search.get('event')
   const chosen = useAsync(() => (chosenId ? api.error(project.id, chosenId) : Promise.resolve(null)), [chosenId])
   const stats = useAsync(() => api.stats(project.id, {q: `issue:${issue.id}`, from: '24h', interval: 'hour'}), [issue.id])
+
+  // Picking an event in the list shows it in full; on a phone the list is below, so scroll up to it.
+  const detail = useRef<HTMLDivElement>(null)
+  const firstRender = useRef(true)
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false
+      return
+    }
+    const top = detail.current?.getBoundingClientRect().top
+    if (top !== undefined && (top < 0 || top > window.innerHeight * 0.6)) detail.current?.scrollIntoView({block: 'start'})
+  }, [chosenId])
 
   const shown = chosenId ? chosen.data : latest.data?.errors[0]
   const shownError = chosenId ? chosen.error : latest.error
@@ -136,7 +148,7 @@ function IssueView({project, issue, onChange}: {project: Project; issue: Issue; 
       </section>
 
       <div class="issue-body">
-        <div class="issue-event">
+        <div class="issue-event" ref={detail}>
           {shownError !== undefined ? (
             isNotFound(shownError) ? (
               <ErrorNote>
@@ -162,7 +174,7 @@ function IssueView({project, issue, onChange}: {project: Project; issue: Issue; 
             <>
               <ul class="events events-compact" aria-label="Events of this issue">
                 {events.data.errors.map((e) => (
-                  <EventRow key={e.id} event={e} projectId={project.id} selected={!!shown && e.id === shown.id} />
+                  <EventRow key={e.id} event={e} projectId={project.id} selected={!!shown && e.id === shown.id} compact />
                 ))}
               </ul>
               {(stack.length > 0 || events.data.nextCursor) && (

@@ -4,10 +4,11 @@ import {EmptyState, ErrorNote, LevelBadge, Spinner, Time} from '../components/ba
 import {BarChart, Sparkline} from '../components/chart.js'
 import {Breadcrumbs} from '../components/layout.js'
 import {SnippetTabs} from '../components/snippet-tabs.js'
-import {plural} from '../format.js'
+import {absoluteTime, plural, shortId} from '../format.js'
 import {useAsync, useInterval, useTitle} from '../hooks.js'
 import {hrefWith, Link, navigate, useLocation} from '../router.js'
 import {eventOnlyTerms, takeStatus} from '../search.js'
+import {dsnWithPlaceholder} from '../snippets.js'
 import {isNotFound, NotFoundState, RANGES, rangeOf, useProject} from './common.js'
 
 type Tab = IssueStatus | 'events'
@@ -335,18 +336,25 @@ function EventList({project, q, from}: {project: Project; q: string; from: strin
   )
 }
 
-export function EventRow({event, projectId, selected = false}: {event: ErrorEvent; projectId: number; selected?: boolean}) {
+/** One event in a list; `compact` (inside an issue, where the message is always the same) leads with the time. */
+export function EventRow({event, projectId, selected = false, compact = false}: {event: ErrorEvent; projectId: number; selected?: boolean; compact?: boolean}) {
   const facts = [event.environment, event.release, [event.browser?.name, event.browser?.version].filter(Boolean).join(' '), event.os?.name].filter(Boolean)
   return (
     <li class={`event-row lvl-${event.level}${selected ? ' selected' : ''}`} data-event-id={event.id}>
       <Link class="event-link" href={`/app/projects/${projectId}/issues/${event.issueId}?event=${event.id}`} aria-current={selected ? 'true' : undefined}>
-        <span class="event-title">
-          <span class="issue-type">{event.type}</span>
-          <span class="issue-msg">{event.message}</span>
-        </span>
+        {compact ? (
+          <span class="event-title">
+            <span class="event-when">{absoluteTime(event.timestamp)}</span> <code>{shortId(event.id)}</code>
+          </span>
+        ) : (
+          <span class="event-title">
+            <span class="issue-type">{event.type}</span>
+            <span class="issue-msg">{event.message}</span>
+          </span>
+        )}
         <span class="issue-meta">
           <LevelBadge level={event.level} />
-          <Time iso={event.timestamp} />
+          {!compact && <Time iso={event.timestamp} />}
           {facts.map((f) => (
             <span key={f} class="fact">
               {f}
@@ -369,7 +377,7 @@ function NoErrorsYet({project}: {project: Project}) {
         <Link href={`/app/projects/${project.id}/settings`}>Rotate the key</Link> to get a new one.
       </p>
       <div class="empty-snippets">
-        <SnippetTabs idPrefix="empty-snippet" />
+        <SnippetTabs dsn={dsnWithPlaceholder(project.dsnTemplate)} idPrefix="empty-snippet" />
       </div>
       <p class="waiting" role="status">
         <span class="pulse" aria-hidden="true" /> Waiting for the first error…

@@ -64,6 +64,7 @@ export function ProjectsPage() {
         <KeyDialog
           project={created.project}
           apiKey={created.apiKey}
+          dsn={created.dsn}
           rotated={false}
           onClose={() => {
             const id = created.project.id

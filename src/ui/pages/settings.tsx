@@ -1,11 +1,13 @@
 import {useState} from 'preact/hooks'
 import {api, describeError, type Project, type ProjectWithKey} from '../api.js'
 import {ErrorNote, Field, Spinner, Time} from '../components/basics.js'
+import {CopyButton} from '../components/copy.js'
 import {KeyDialog} from '../components/key-dialog.js'
 import {Breadcrumbs} from '../components/layout.js'
 import {Modal} from '../components/modal.js'
 import {ProjectForm, projectBody} from '../components/project-form.js'
 import {SnippetTabs} from '../components/snippet-tabs.js'
+import {dsnWithPlaceholder, KEY_PLACEHOLDER} from '../snippets.js'
 import {useToast} from '../components/toast.js'
 import {useTitle} from '../hooks.js'
 import {navigate} from '../router.js'
@@ -59,6 +61,15 @@ function SettingsView({project, onChange}: {project: Project; onChange: (p: Proj
           Current key: <code data-testid="key-prefix">{project.keyPrefix}…</code> · issued <Time iso={project.keyRotatedAt} />
         </p>
         <p class="muted">Only a hash of the key is stored, so it cannot be shown again. Rotate it to get a new one; the current key stops working at once.</p>
+        {project.dsnTemplate && (
+          <div class="field">
+            <span class="label-like">Sentry DSN (put the key where it says {KEY_PLACEHOLDER})</span>
+            <div class="dsn-row">
+              <code data-testid="dsn-template">{dsnWithPlaceholder(project.dsnTemplate)}</code>
+              <CopyButton text={dsnWithPlaceholder(project.dsnTemplate) ?? ''} what="DSN" />
+            </div>
+          </div>
+        )}
         <button type="button" class="btn" onClick={() => setConfirmRotate(true)}>
           Rotate key…
         </button>
@@ -69,7 +80,7 @@ function SettingsView({project, onChange}: {project: Project; onChange: (p: Proj
         <p class="muted">
           Replace <code>YOUR_API_KEY</code> with the project's key.
         </p>
-        <SnippetTabs idPrefix="settings-snippet" />
+        <SnippetTabs dsn={dsnWithPlaceholder(project.dsnTemplate)} idPrefix="settings-snippet" />
       </section>
 
       <section class="card section danger" aria-labelledby="danger-title">
@@ -94,6 +105,7 @@ function SettingsView({project, onChange}: {project: Project; onChange: (p: Proj
         <KeyDialog
           project={rotated.project}
           apiKey={rotated.apiKey}
+          dsn={rotated.dsn}
           rotated
           onClose={() => {
             onChange(rotated.project)
