@@ -28,7 +28,9 @@ describeEachEngine('CLI against the database the server uses', (engine) => {
     expect(table.stdout).to.match(/EMAIL[\s\S]*root@example\.com/)
   })
 
-  it('creates a project whose printed key ingests through the running server; rotates it; deletes it', async () => {
+  it('creates a project whose printed key ingests through the running server; rotates it; deletes it', async function () {
+    // About ten CLI processes in a row: generous on a loaded 2-core machine.
+    this.timeout(120_000)
     await runCliJson(['user', 'create', '--email', 'dev@example.com', '--name', 'Dev', '--password-stdin'], {env, input: PASSWORD})
     const human = await runCli(['project', 'create', '--name', 'Shop', '--owner', 'dev@example.com', '--slug', 'shop'], {env})
     expect(human.code, human.stderr).to.equal(0)

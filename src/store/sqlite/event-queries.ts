@@ -333,7 +333,7 @@ function rowConditions(db: Db, sql: Sql, filter: EventFilter, driver: Driver): v
 }
 
 /**
- * One arm per driver value: SELECT ts, id, rid of matching rows in (ts, id) order,
+ * One arm per driver value: SELECT ts, id of matching rows in (ts, id) order,
  * within the bounds, limited to `limit` when given.
  */
 function arms(db: Db, filter: EventFilter, driver: Driver, bounds: Bounds, limit: number | null): Sql[] {
@@ -342,21 +342,26 @@ function arms(db: Db, filter: EventFilter, driver: Driver, bounds: Bounds, limit
   return values.map((value) => {
     const sql = new Sql()
     if (driver.kind === 'term') {
+      const conditions = new Sql()
+      rowConditions(db, conditions, filter, driver)
+      // Term rows exist only for stored events: without conditions on the event, no join.
+      const join = conditions.parts.length > 0
       sql.add(
-        `SELECT t.timestamp AS ts, t.event_id AS id, e.rowid AS rid
-         FROM event_terms AS t CROSS JOIN errors AS e
+        `SELECT t.timestamp AS ts, t.event_id AS id FROM event_terms AS t ${join ? 'CROSS JOIN errors AS e' : ''}
          WHERE t.project_id = ? AND t.name = ? AND t.value = ?`,
         filter.projectId,
         driver.name,
         value as string,
       )
       rangeSql(sql, 't.timestamp', 't.event_id', bounds)
-      sql.add('AND e.id = t.event_id AND e.project_id = t.project_id')
-      rowConditions(db, sql, filter, driver)
+      if (join) {
+        sql.add('AND e.id = t.event_id AND e.project_id = t.project_id')
+        sql.add(conditions.parts.join(' '), ...conditions.params)
+      }
       sql.add(`ORDER BY t.timestamp ${dir}, t.event_id ${dir}`)
     } else {
       const index = driver.kind === 'time' ? 'errors_project_time' : driver.index
-      sql.add(`SELECT e.timestamp AS ts, e.id AS id, e.rowid AS rid FROM errors AS e INDEXED BY ${index} WHERE e.project_id = ?`, filter.projectId)
+      sql.add(`SELECT e.timestamp AS ts, e.id AS id FROM errors AS e INDEXED BY ${index} WHERE e.project_id = ?`, filter.projectId)
       if (driver.kind === 'column') sql.add(`AND e.${driver.column} = ?`, value as string)
       rangeSql(sql, 'e.timestamp', 'e.id', bounds)
       rowConditions(db, sql, filter, driver)
@@ -373,7 +378,7 @@ function union(parts: Sql[]): Sql {
   const sql = new Sql()
   parts.forEach((part, i) => {
     if (i > 0) sql.add('UNION ALL')
-    sql.add(`SELECT ts, id, rid FROM (${part.parts.join(' ')})`, ...part.params)
+    sql.add(`SELECT ts, id FROM (${part.parts.join(' ')})`, ...part.params)
   })
   return sql
 }
@@ -433,9 +438,9 @@ export function queryEventRows(db: Db, filter: EventFilter, page: EventPageReque
   const dir = page.order === 'desc' ? 'DESC' : 'ASC'
   const source = union(arms(db, filter, driver, bounds, limit))
   const sql = new Sql()
-    .add('SELECT e.timestamp, e.received_at, e.fingerprint, e.issue_id, e.doc FROM (SELECT ts, id, rid FROM (')
+    .add('SELECT e.timestamp, e.received_at, e.fingerprint, e.issue_id, e.doc FROM (SELECT ts, id FROM (')
     .add(source.parts.join(' '), ...source.params)
-    .add(`) ORDER BY ts ${dir}, id ${dir} LIMIT ?) AS p CROSS JOIN errors AS e ON e.rowid = p.rid`, limit)
+    .add(`) ORDER BY ts ${dir}, id ${dir} LIMIT ?) AS p CROSS JOIN errors AS e ON e.id = p.id`, limit)
     .add(`ORDER BY p.ts ${dir}, p.id ${dir}`)
   return cached(db, sql.parts.join(' ')).all(...sql.params) as EventQueryRow[]
 }
