@@ -25,13 +25,15 @@ ARG CRASHLOG_COMMIT=unknown
 # build:binary runs `npm run build` (server, CLI, dashboard), bundles it and checks that
 # the result runs; /out is the runtime image's file tree, made here where there is a shell.
 RUN CRASHLOG_COMMIT="$CRASHLOG_COMMIT" npm run build:binary \
- && install -D -m 0755 dist/crashlog-linux-* /out/usr/local/bin/crashlog \
+ && binary="dist/crashlog-linux-$(node -p process.arch)" \
+ && install -D -m 0755 "$binary" /out/usr/local/bin/crashlog \
+ && install -D -m 0644 "$binary.licenses.txt" /out/usr/local/share/doc/crashlog/LICENSES.txt \
  && mkdir -p /out/data
 
 # glibc, libstdc++ and libgcc_s (what Node and the addons link to), CA certificates,
 # /tmp, a "nonroot" user (65532) with a home, and no shell or package manager.
 FROM gcr.io/distroless/cc-debian12:nonroot AS runtime
-COPY --from=build /out/usr/local/bin/crashlog /usr/local/bin/crashlog
+COPY --from=build /out/usr/local /usr/local
 COPY --from=build --chown=65532:65532 /out/data /data
 # The embedded SQLite database lives in the volume. The native addons are written once
 # to ~/.cache/crashlog (/home/nonroot); with --read-only, add --tmpfs /tmp (the fallback)

@@ -233,7 +233,8 @@ async function comparePhase(): Promise<void> {
         targets.push(await crashlogTarget(name, dbUrl))
         mongoNote = `MongoDB row: ${mongo.description}`
       } catch (err) {
-        mongoNote = `MongoDB row SKIPPED: ${(err as Error).message.split('\n')[0]}`
+        const message = (err as Error).message.trim().split('\n')
+        mongoNote = `MongoDB row SKIPPED: ${message[0]} ${message.slice(1).join(' ').slice(0, 400)}`
       }
     }
   }

@@ -99,9 +99,9 @@ const assets = new Map()
 const addTree = (dir, prefix) => {
   for (const entry of readdirSync(dir, {withFileTypes: true})) {
     const path = join(dir, entry.name)
+    // Everything, source maps included: the binary serves what `node bin/run.js` serves.
     if (entry.isDirectory()) addTree(path, `${prefix}${entry.name}/`)
-    // Source maps of the minified dashboard stay out: nobody debugs from the binary.
-    else if (!entry.name.endsWith('.map')) assets.set(`${prefix}${entry.name}`, readFileSync(path))
+    else assets.set(`${prefix}${entry.name}`, readFileSync(path))
   }
 }
 addTree(join(dist, 'ui'), 'dist/ui/')
@@ -121,16 +121,22 @@ const runtimeImport = JSON.stringify(RUNTIME)
 const nativePlugin = {
   name: 'crashlog-native',
   setup(build) {
-    build.onResolve({filter: /^(bindings|node-gyp-build)$/}, (args) => ({path: args.path, namespace: 'crashlog-native', pluginData: args.importer}))
+    // One module per importing file: two packages asking for `bindings` get their own addon.
+    build.onResolve({filter: /^(bindings|node-gyp-build)$/}, (args) => ({
+      path: `${args.path} from ${relative(root, args.importer)}`,
+      namespace: 'crashlog-native',
+      pluginData: {loader: args.path, importer: args.importer},
+    }))
     build.onLoad({filter: /.*/, namespace: 'crashlog-native'}, (args) => {
-      const importer = args.pluginData.split(sep).join('/')
-      if (args.path === 'bindings' && importer.includes('/node_modules/better-sqlite3/')) {
+      const {loader, importer: from} = args.pluginData
+      const importer = from.split(sep).join('/')
+      if (loader === 'bindings' && importer.includes('/node_modules/better-sqlite3/')) {
         return {loader: 'js', resolveDir: root, contents: `const {loadNative} = require(${runtimeImport}); module.exports = (name) => loadNative(String(name));`}
       }
-      if (args.path === 'node-gyp-build' && importer.includes('/node_modules/bcrypt/')) {
+      if (loader === 'node-gyp-build' && importer.includes('/node_modules/bcrypt/')) {
         return {loader: 'js', resolveDir: root, contents: `const {lazyNative} = require(${runtimeImport}); module.exports = () => lazyNative('bcrypt');`}
       }
-      throw new Error(`${importer} loads a native addon through ${args.path}; add it to scripts/build-binary.mjs`)
+      throw new Error(`${importer} loads a native addon through ${loader}; add it to scripts/build-binary.mjs`)
     })
   },
 }

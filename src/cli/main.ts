@@ -3,6 +3,7 @@
 // commit, and runs the command.
 
 import {existsSync, readFileSync, statSync} from 'node:fs'
+import {userInfo} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import type {Command, Config, Interfaces} from '@oclif/core'
@@ -30,9 +31,21 @@ export async function runCli(options: CliOptions): Promise<void> {
     process.stdout.write(`${versionLine(pjson, options.commit ?? gitCommit(root))}\n`)
     return
   }
+  // oclif asks the user database for the login shell when SHELL is unset, which throws
+  // for a uid with no passwd entry (docker run --user 12345, Kubernetes runAsUser).
+  if (process.env.SHELL === undefined && !hasPasswdEntry()) process.env.SHELL = '/bin/sh'
   const {Config, execute} = await import('@oclif/core')
   const config = options.bundle ? await bundledConfig(root, options.bundle) : await Config.load(root)
   await execute({args, loadOptions: config})
+}
+
+function hasPasswdEntry(): boolean {
+  try {
+    userInfo()
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** The package.json above bin/run.js. */

@@ -6,7 +6,7 @@
 // CRASHLOG_REQUIRE_BINARY=1 (set by .ci/run after it builds the binary).
 
 import {spawn, type ChildProcess} from 'node:child_process'
-import {chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs'
+import {chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {delimiter, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -205,6 +205,41 @@ describe('the single-file binary, alone in an empty folder without Node', functi
       }
       expect(statSync(cache).mode & 0o077).to.equal(0)
     })
+  })
+
+  it('runs as a uid with no passwd entry and no usable home (docker run --user), caching under TMPDIR', async function () {
+    const uid = 54321
+    const known = readFileSync('/etc/passwd', 'utf8').split('\n').some((line) => line.split(':')[2] === String(uid))
+    // Only root can start a process as another uid.
+    if (process.getuid?.() !== 0 || known) this.skip()
+    chmodSync(folder, 0o755)
+    const data = join(folder, 'as-uid')
+    const tmp = join(folder, 'tmp')
+    mkdirSync(data)
+    chownSync(data, uid, uid)
+    mkdirSync(tmp)
+    chmodSync(tmp, 0o1777)
+    const res = await new Promise<Result>((resolve, reject) => {
+      const child = spawn(binary, ['user', 'list', '--db', `sqlite:${data}/crashlog.db`], {
+        cwd: data,
+        uid,
+        gid: uid,
+        env: {PATH: env.PATH, HOME: '/nonexistent', TMPDIR: tmp, NO_COLOR: '1'},
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (d) => (stdout += d))
+      child.stderr.on('data', (d) => (stderr += d))
+      child.on('error', reject)
+      child.on('close', (code) => resolve({code, stdout, stderr}))
+    })
+    expect(res.code, res.stderr).to.equal(0)
+    expect(res.stdout).to.include('no users yet')
+    const cache = join(tmp, `crashlog-${uid}`)
+    const [build] = readdirSync(cache)
+    expect(existsSync(join(cache, build, 'native/better_sqlite3.node'))).to.equal(true)
+    expect(statSync(cache).uid).to.equal(uid)
   })
 
   it('refuses a cache folder other users can write to, and says what to do', async () => {
