@@ -9,17 +9,26 @@
 // the insert rate; later runs on the same database only query. Data: ~2000
 // fingerprints with Zipf-like popularity, 50 types, ~100-character messages, tags
 // browser / release / checkout, environment, browser, os, user, url, 30 days of
-// timestamps. Every query runs 25 times after 3 warm-ups; p50 and p95 are printed.
+// timestamps. Every query runs 25 times after 3 warm-ups (PROBE_RUNS changes it);
+// printed: wall p50 / p95, CPU p50, and the longest event-loop stall ("loop max").
 
 import {monitorEventLoopDelay, performance} from 'node:perf_hooks'
+import {MongoClient} from 'mongodb'
+import {issueDeltas} from '../src/store/grouping.js'
+import {encodeValue} from '../src/store/mongo/field-codec.js'
+import {mongoDatabaseName} from '../src/store/mongo/mongo-store.js'
 import {openStore} from '../src/store/open.js'
 import type {EventFilter, EventPageRequest, IssueFilter} from '../src/store/query-types.js'
 import type {ErrorEvent, Level, Store} from '../src/store/types.js'
 
 const url = process.argv[2] ?? 'sqlite:/tmp/crashlog-queries-probe/crashlog.db'
 const total = Number(process.argv[3] ?? 1_000_000)
-const RUNS = 25
-const WARMUP = 3
+// PROBE_RUNS=3 for slow servers (FerretDB reads a whole collection per query).
+const RUNS = Number(process.env.PROBE_RUNS ?? 25)
+const WARMUP = Math.min(3, RUNS)
+// PROBE_BATCH: events per insertEvents call while filling (FerretDB needs smaller ones
+// to stay within the store's 1.25 s write deadline).
+const BATCH = Number(process.env.PROBE_BATCH ?? 1000)
 
 function rng(seed: number): () => number {
   let a = seed >>> 0
@@ -121,8 +130,8 @@ function makeEvent(projectId: number, i: number): ErrorEvent {
 async function fill(store: Store, projectId: number): Promise<void> {
   const started = performance.now()
   let lastReport = started
-  for (let i = 0; i < total; i += 1000) {
-    const batch = Array.from({length: Math.min(1000, total - i)}, (_, k) => makeEvent(projectId, i + k))
+  for (let i = 0; i < total; i += BATCH) {
+    const batch = Array.from({length: Math.min(BATCH, total - i)}, (_, k) => makeEvent(projectId, i + k))
     await store.insertEvents(batch)
     if (performance.now() - lastReport > 10_000) {
       lastReport = performance.now()
@@ -130,14 +139,43 @@ async function fill(store: Store, projectId: number): Promise<void> {
     }
   }
   const seconds = (performance.now() - started) / 1000
-  console.log(`filled ${total} events in ${seconds.toFixed(1)} s (${Math.round(total / seconds)} events/s, batches of 1000)`)
+  console.log(`filled ${total} events in ${seconds.toFixed(1)} s (${Math.round(total / seconds)} events/s, batches of ${BATCH})`)
+}
+
+/**
+ * MongoDB: writes the same documents insertEvents would, with the driver directly.
+ * On FerretDB 1.24, insertEvents batches (events + issue upserts) take longer than
+ * the store's write deadline under load; this probe measures reads, not writes.
+ */
+async function fillMongoDirect(projectId: number): Promise<void> {
+  const client = new MongoClient(url)
+  const started = performance.now()
+  try {
+    const db = client.db(mongoDatabaseName(url))
+    const all: ErrorEvent[] = []
+    for (let i = 0; i < total; i += 1000) {
+      const batch = Array.from({length: Math.min(1000, total - i)}, (_, k) => makeEvent(projectId, i + k))
+      all.push(...batch)
+      await db.collection('errors').insertMany(batch.map(({id, ...rest}) => ({_id: id, ...(encodeValue(rest) as object)})) as never[])
+    }
+    const issues = issueDeltas(all).map((d) => ({
+      _id: d.issueId, projectId: d.projectId, fingerprint: d.fingerprint, type: d.type, message: d.message,
+      level: d.level, status: 'unresolved', count: d.count, firstSeen: d.firstSeen, lastSeen: d.lastSeen,
+    }))
+    await db.collection('issues').insertMany(issues as never[])
+  } finally {
+    await client.close()
+  }
+  const seconds = (performance.now() - started) / 1000
+  console.log(`filled ${total} events directly in ${seconds.toFixed(1)} s`)
 }
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number
 }
 
-async function time(label: string, fn: () => Promise<unknown>, runs = RUNS): Promise<number> {
+async function time(label: string, fn: () => Promise<unknown>, runs_ = RUNS): Promise<number> {
+  const runs = Math.min(runs_, RUNS)
   for (let i = 0; i < Math.min(WARMUP, runs); i++) await fn()
   const samples: number[] = []
   const cpu: number[] = []
@@ -174,7 +212,8 @@ async function main(): Promise<void> {
       const owner = await store.createUser({name: 'probe', email: 'probe@example.com', passwordHash: 'x', role: 'admin'})
       project = await store.createProject({ownerId: owner.id, name: 'probe', description: '', slug: 'probe', keyHash: hex(64), keyPrefix: 'probe'})
       console.log(`filling ${url} with ${total} events…`)
-      await fill(store, project.id)
+      if (store.engine === 'mongodb' && process.env.PROBE_MONGO_DIRECT === '1') await fillMongoDirect(project.id)
+      else await fill(store, project.id)
     }
     const projectId = project.id
     console.log(`${await store.countEvents(projectId)} events in project ${projectId} (${url.replace(/:[^:@/]*@/, ':***@')})`)

@@ -556,18 +556,20 @@ describeEachEngine('Store queries', (engine) => {
     })
 
     it('follows the {value, id} cursor, for every sort, visiting each issue once', async () => {
-      for (const sort of ['lastSeen', 'firstSeen', 'count'] as const) {
-        for (const limit of [1, 2, 3]) {
-          const seen: string[] = []
-          let after: {value: number; id: string} | undefined
-          for (;;) {
-            const rows = await store.queryIssues({projectId}, {limit, sort, ...(after ? {after} : {})})
-            seen.push(...ids(rows))
-            if (rows.length < limit) break
-            const last = rows[rows.length - 1]!
-            after = {value: sortValue(last, sort), id: last.id}
+      for (const filter of [{projectId}, {projectId, to: at(4)}, {projectId, from: at(5)}] as IssueFilter[]) {
+        for (const sort of ['lastSeen', 'firstSeen', 'count'] as const) {
+          for (const limit of [1, 2, 3]) {
+            const seen: string[] = []
+            let after: {value: number; id: string} | undefined
+            for (;;) {
+              const rows = await store.queryIssues(filter, {limit, sort, ...(after ? {after} : {})})
+              seen.push(...ids(rows))
+              if (rows.length < limit) break
+              const last = rows[rows.length - 1]!
+              after = {value: sortValue(last, sort), id: last.id}
+            }
+            expect(seen, `${JSON.stringify(filter)} ${sort} limit ${limit}`).to.deep.equal(reference(filter, sort))
           }
-          expect(seen, `${sort} limit ${limit}`).to.deep.equal(reference({projectId}, sort))
         }
       }
     })

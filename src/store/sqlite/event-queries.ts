@@ -6,7 +6,8 @@
 // page 1 costs (the cursor is part of the index range; there is no OFFSET).
 //
 //   driver          index
-//   time            errors (project_id, timestamp, id)                 (no better one)
+//   time            errors (project_id, timestamp, id, level, type, message)
+//                   (covering: level, type and text words are checked in the index)
 //   type / issue    errors (project_id, type | issue_id, timestamp, id)
 //   term            event_terms (project_id, name, value, timestamp, event_id)
 //                   for tags, environment, release, browser and os
@@ -14,14 +15,16 @@
 // Of the filters that can drive, the one with the fewest rows in the range wins
 // (counted up to a cap: well under a millisecond). A driver with several values
 // (type: A or B) becomes one sub-query per value, each ordered and limited, merged
-// by an outer ORDER BY … LIMIT: no sort over all matches.
+// by an outer ORDER BY … LIMIT: no sort over all matches. Conditions that reject
+// most rows (a rare word) make a walk long: it runs in slices (see "slices").
 //
-// Write cost decided what is indexed (measured per event, in batches of 1000):
-// the two errors indexes and the term rows (written from JS, several rows per
-// statement) add about 35 µs; writing the terms from a trigger instead cost about
-// 120 µs. user (id / email / username) is not a term: its values are nearly unique,
-// so each would dirty two random B-tree pages per event. It is checked per row, as
-// are url and the text words (substring matches no B-tree serves).
+// Write cost decided what is indexed (CPU per event, batches of 1000, in memory):
+// the two errors indexes and the term rows (written from JS, 64 rows per
+// statement) add about 35 µs; writing the terms from triggers cost about 120 µs,
+// an FTS5 trigram index on the messages about 55 µs. So there is no text index:
+// text words are substring matches over the covering time index. user (id / email /
+// username) is not a term either: its values are nearly unique, so each would
+// dirty two random B-tree pages per event; it is checked per row, as url is.
 
 import type Database from 'better-sqlite3'
 import type {EventFilter, EventPageRequest, IssueFilter, IssuePageRequest, TimeBucket} from '../query-types.js'
@@ -289,19 +292,35 @@ interface Bounds {
   order: 'desc' | 'asc'
 }
 
-/** Range conditions on (ts, id) columns: the filter's [from, to), the cursor, the slice end. */
+/**
+ * Range conditions on (ts, id) columns: the filter's [from, to), the cursor and the
+ * slice end, merged into one lower and one upper bound on ts. SQLite bounds an index
+ * range by one term per side: given `ts >= from` and `ts >= cursor` it may pick the
+ * looser one and scan from `from` on every page. The id tie-breaks are plain filters
+ * (an OR is never taken as a range bound); they only touch rows at the edge timestamp.
+ */
 function rangeSql(sql: Sql, ts: string, id: string, b: Bounds): void {
-  if (b.from !== undefined) sql.add(`AND ${ts} >= ?`, b.from)
-  if (b.to !== undefined) sql.add(`AND ${ts} < ?`, b.to)
-  const forward = b.order === 'desc' ? '<' : '>'
-  const backward = b.order === 'desc' ? '>' : '<'
+  // Timestamps are integer milliseconds: ts < to is ts <= to - 1.
+  let low = b.from
+  let high = b.to === undefined ? undefined : b.to - 1
+  const raise = (v: number): void => void (low = low === undefined ? v : Math.max(low, v))
+  const lower = (v: number): void => void (high = high === undefined ? v : Math.min(high, v))
+  const ties: [string, Param, Param][] = []
   if (b.after !== undefined) {
-    // The plain bound on ts makes the index range tight; the row value orders ties by id.
-    sql.add(`AND ${ts} ${forward}= ? AND (${ts}, ${id}) ${forward} (?, ?)`, b.after.timestamp, b.after.timestamp, b.after.id)
+    if (b.order === 'desc') lower(b.after.timestamp)
+    else raise(b.after.timestamp)
+    const op = b.order === 'desc' ? '<' : '>'
+    ties.push([`(${ts} ${op} ? OR ${id} ${op} ?)`, b.after.timestamp, b.after.id])
   }
   if (b.until !== undefined) {
-    sql.add(`AND ${ts} ${backward}= ? AND (${ts}, ${id}) ${backward}= (?, ?)`, b.until.timestamp, b.until.timestamp, b.until.id)
+    if (b.order === 'desc') raise(b.until.timestamp)
+    else lower(b.until.timestamp)
+    const op = b.order === 'desc' ? '>' : '<'
+    ties.push([`(${ts} ${op} ? OR ${id} ${op}= ?)`, b.until.timestamp, b.until.id])
   }
+  if (low !== undefined) sql.add(`AND ${ts} >= ?`, low)
+  if (high !== undefined) sql.add(`AND ${ts} <= ?`, high)
+  for (const [text, t, i] of ties) sql.add(`AND ${text}`, t, i)
 }
 
 /** Conditions on the errors row `e`, except those the driver already guarantees. */
@@ -605,10 +624,18 @@ export function queryIssueRows(db: Db, filter: IssueFilter, page: IssuePageReque
     sql.add(`AND (${m} OR ${t})`, mp, tp)
   }
   if (filter.from !== undefined) sql.add('AND i.last_seen >= ?', filter.from.getTime())
-  if (filter.to !== undefined) sql.add('AND i.first_seen < ?', filter.to.getTime())
-  if (page.after !== undefined) {
-    sql.add(`AND i.${sort.column} <= ? AND (i.${sort.column}, i.id) < (?, ?)`, page.after.value, page.after.value, page.after.id)
+  // One upper bound on the sort column (see rangeSql): `to` and the cursor merged.
+  let high: number | undefined
+  if (filter.to !== undefined) {
+    if (sort.column === 'first_seen') high = filter.to.getTime() - 1
+    else sql.add('AND i.first_seen < ?', filter.to.getTime())
   }
+  if (page.after !== undefined) {
+    const value = Number(page.after.value)
+    high = high === undefined ? value : Math.min(high, value)
+    sql.add(`AND (i.${sort.column} < ? OR i.id < ?)`, value, String(page.after.id))
+  }
+  if (high !== undefined) sql.add(`AND i.${sort.column} <= ?`, high)
   sql.add(`ORDER BY i.${sort.column} DESC, i.id DESC LIMIT ?`, limit)
   return cached(db, sql.parts.join(' ')).all(...sql.params) as IssueQueryRow[]
 }
