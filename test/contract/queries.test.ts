@@ -621,11 +621,19 @@ describeEachEngine('Store queries', (engine) => {
           {user: ['someone']},
           {type: ['TypeError', 'RangeError'], text: ['needle']},
           {text: ['needle'], from: at(100), to: at(1900)},
+          // More candidates than the trigram index is used for: walked in time order.
+          {text: ['hay']},
+          {text: ['hay'], type: ['TypeError']},
+          // Too short for a trigram: walked, checked per row.
+          {text: ['ne']},
+          // Each word common or not, together nowhere: the trigram index says so at once.
+          {text: ['needle', 'hay']},
         ] as Omit<EventFilter, 'projectId'>[]) {
           const f = {projectId, ...filter}
           for (const order of ['desc', 'asc'] as const) {
-            expect(ids(await store.queryEvents(f, {limit: 100, order})), JSON.stringify(filter)).to.deep.equal(expected(events, f, order))
-            expect(ids(await allPages(store, f, order, 2))).to.deep.equal(expected(events, f, order))
+            const all = expected(events, f, order)
+            expect(ids(await store.queryEvents(f, {limit: 100, order})), JSON.stringify(filter)).to.deep.equal(all.slice(0, 100))
+            expect(ids(await allPages(store, f, order, all.length > 100 ? 400 : 2))).to.deep.equal(all)
           }
           const buckets = await store.countEventsByBucket(f, 600_000, at(0), at(3000))
           expect(buckets.reduce((n, b) => n + b.count, 0)).to.equal(expected(events, f).length)
@@ -634,7 +642,7 @@ describeEachEngine('Store queries', (engine) => {
     })
 
     describe('SQLite term index', () => {
-      it('keeps event_terms in step with the events: written with them, removed with them, rebuilt by the migration', async () => {
+      it('keeps event_terms and the trigram text index in step with the events: written with them, removed with them, rebuilt by the migration', async () => {
         const url = engine.newDatabaseUrl()
         const path = sqlitePathFromUrl(url)
         let s = await openStore(url)
@@ -655,16 +663,37 @@ describeEachEngine('Store queries', (engine) => {
         }
         const written = snapshot()
         expect(written.length).to.be.greaterThan(100)
+        // The trigram index finds exactly the events whose message or type has the word.
+        const TEXT_WORDS = ['undefined', 'Payment', 'chunk 42', 'RangeError', 'status code', '<= 10']
+        const textIndexAgrees = (): void => {
+          const db = new Database(path, {readonly: true})
+          try {
+            for (const word of TEXT_WORDS) {
+              const indexed = db.prepare('SELECT rowid FROM errors_text WHERE errors_text MATCH ? ORDER BY rowid').all(`"${word}"`)
+              const scanned = db.prepare("SELECT rowid FROM errors WHERE message || char(10) || type LIKE ? ORDER BY rowid").all(`%${word}%`)
+              expect(indexed, word).to.deep.equal(scanned)
+            }
+          } finally {
+            db.close()
+          }
+        }
+        textIndexAgrees()
 
         // As if the database predated the term index: the migration rebuilds the same rows.
         const db = new Database(path)
         db.exec(`DROP TRIGGER errors_terms_delete; DROP TRIGGER errors_terms_update; DROP TABLE event_terms;
           DROP INDEX errors_project_type_time; DROP INDEX errors_project_issue_time;
-          DROP INDEX issues_project_first_seen; DROP INDEX issues_project_count; PRAGMA user_version = 2;`)
+          DROP INDEX issues_project_first_seen; DROP INDEX issues_project_count;
+          DROP TRIGGER errors_text_insert; DROP TRIGGER errors_text_delete; DROP TRIGGER errors_text_update;
+          DROP TABLE errors_text; PRAGMA user_version = 2;`)
         db.close()
         s = await openStore(url)
         try {
           expect(snapshot()).to.deep.equal(written)
+          textIndexAgrees()
+          expect(ids(await s.queryEvents({projectId: pid, text: ['chunk']}, {limit: 100, order: 'desc'}))).to.deep.equal(
+            events.filter((e) => /chunk/i.test(`${e.message}\n${e.type}`)).sort((a, b) => b.timestamp.getTime() - a.timestamp.getTime() || (a.id < b.id ? 1 : -1)).map((e) => e.id),
+          )
           expect(ids(await s.queryEvents({projectId: pid, tags: [{key: 'n', value: '7'}]}, {limit: 5, order: 'desc'}))).to.deep.equal([events[0]!.id])
 
           // Deleting events (retention, a project) removes their rows, leaving the others.
@@ -675,6 +704,7 @@ describeEachEngine('Store queries', (engine) => {
           const left = snapshot() as {project_id: number}[]
           expect(left.length).to.be.greaterThan(0)
           expect(left.every((row) => row.project_id === other)).to.equal(true)
+          textIndexAgrees()
         } finally {
           await s.close()
         }

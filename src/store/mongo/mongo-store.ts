@@ -128,6 +128,10 @@ const CLIENT_OPTIONS: MongoClientOptions = {
   // read back exactly as they were written.
   ignoreUndefined: true,
   appName: 'crashlog',
+  // The writable primary's heartbeats count as answers (see answered()): every
+  // 500 ms (the driver's minimum), so a busy primary working through one long bulk
+  // write is not mistaken for a silent one.
+  heartbeatFrequencyMS: 500,
 }
 
 /** Named indexes: the names let a duplicate-key message be mapped back to a field. */
@@ -226,13 +230,17 @@ export class MongoStore implements Store {
     }
     this.dbName = mongoDatabaseName(url)
     this.db = this.client.db(this.dbName)
+    this.client.on('serverHeartbeatSucceeded', (event) => {
+      if (event.reply?.isWritablePrimary === true || event.reply?.ismaster === true) this.answered()
+    })
   }
 
   /**
    * The server answered (a result, or an error it sent). Marked by every operation
    * and by each round trip of an ingest, so that a busy server that keeps answering
-   * is told apart from a silent one. Heartbeats do not count: healthy secondaries
-   * answer them while a frozen primary holds our writes.
+   * is told apart from a silent one. Heartbeats count only from a writable primary
+   * (the server our writes go to): healthy secondaries answer theirs while a frozen
+   * primary holds our writes.
    */
   private answered(): void {
     this.lastAnswerAt = Date.now()

@@ -11,6 +11,8 @@
 //   type / issue    errors (project_id, type | issue_id, timestamp, id)
 //   term            event_terms (project_id, name, value, timestamp, event_id)
 //                   for tags, environment, release, browser and os
+//   text            errors_text (FTS5 trigram on message and type): only for words
+//                   with fewer than COUNT_CAP candidates, which are then sorted
 //
 // Of the filters that can drive, the one with the fewest rows in the range wins
 // (counted up to a cap: well under a millisecond). A driver with several values
@@ -21,8 +23,10 @@
 // Write cost decided what is indexed (CPU per event, batches of 1000, in memory):
 // the two errors indexes and the term rows (written from JS, 64 rows per
 // statement) add about 35 µs; writing the terms from triggers cost about 120 µs,
-// an FTS5 trigram index on the messages about 55 µs. So there is no text index:
-// text words are substring matches over the covering time index. user (id / email /
+// an FTS5 trigram index on message and type about 30 µs. Text words are substring
+// matches, checked per row; a common word is found fast walking the covering time
+// index, a rare one (or one that is nowhere) only through the trigram index
+// (errors_text), which is therefore kept despite its cost. user (id / email /
 // username) is not a term either: its values are nearly unique, so each would
 // dirty two random B-tree pages per event; it is checked per row, as url is.
 
@@ -79,6 +83,28 @@ export const EVENT_QUERY_MIGRATION = `
   END;
 
   INSERT OR IGNORE INTO event_terms (project_id, name, value, timestamp, event_id) ${termRows('e', 'errors AS e')};
+`
+
+/**
+ * Schema 4: a trigram index on each event's message and type, the candidates for
+ * words too rare for a walk in time order to find fast (see chooseDriver).
+ * Contentless (the text is in errors already); rows are errors' rowids, kept in
+ * step by triggers. (errors has no INTEGER PRIMARY KEY, so a VACUUM could renumber
+ * its rowids: crashlog never runs one; rebuild this index after a manual VACUUM.)
+ */
+export const EVENT_TEXT_MIGRATION = `
+  CREATE VIRTUAL TABLE errors_text USING fts5(text, content='', contentless_delete=1, tokenize='trigram');
+  INSERT INTO errors_text (rowid, text) SELECT rowid, message || char(10) || type FROM errors;
+  CREATE TRIGGER errors_text_insert AFTER INSERT ON errors BEGIN
+    INSERT INTO errors_text (rowid, text) VALUES (new.rowid, new.message || char(10) || new.type);
+  END;
+  CREATE TRIGGER errors_text_delete AFTER DELETE ON errors BEGIN
+    DELETE FROM errors_text WHERE rowid = old.rowid;
+  END;
+  CREATE TRIGGER errors_text_update AFTER UPDATE OF message, type ON errors BEGIN
+    DELETE FROM errors_text WHERE rowid = old.rowid;
+    INSERT INTO errors_text (rowid, text) VALUES (new.rowid, new.message || char(10) || new.type);
+  END;
 `
 
 /**
@@ -241,6 +267,7 @@ function words(text: readonly string[] | undefined): string[] {
 
 type Driver =
   | {kind: 'time'}
+  | {kind: 'text'; values: readonly [string]; key: string}
   | {kind: 'column'; column: 'type' | 'issue_id'; index: string; values: readonly string[]; key: string}
   | {kind: 'term'; name: string; values: readonly string[]; key: string}
 
@@ -274,7 +301,22 @@ function candidateDrivers(filter: EventFilter): Driver[] {
     drivers.push({kind: 'column', column: 'type', index: 'errors_project_type_time', values: [...new Set(filter.type)], key: 'type'})
   }
   for (const term of termsOfFilter(filter)) drivers.push({kind: 'term', name: term.name, values: term.values, key: term.key})
+  const match = textMatch(filter)
+  if (match !== null) drivers.push({kind: 'text', values: [match], key: 'text'})
   return drivers
+}
+
+/**
+ * The FTS5 query finding candidates for the text words, or null when no word can
+ * use the trigram index: it needs 3 characters, and only ASCII words are looked
+ * up (its case folding and LIKE's agree on ASCII only). Each word is a quoted
+ * phrase, which a trigram index matches as a substring; the words' own condition
+ * still checks every candidate.
+ */
+function textMatch(filter: EventFilter): string | null {
+  const usable = words(filter.text).filter((w) => w.length >= 3 && ASCII.test(w))
+  if (usable.length === 0) return null
+  return usable.map((w) => `"${w.replace(/"/g, '""')}"`).join(' AND ')
 }
 
 interface Position {
@@ -376,7 +418,18 @@ function arms(db: Db, filter: EventFilter, driver: Driver, bounds: Bounds, limit
   const values: readonly (string | null)[] = driver.kind === 'time' ? [null] : driver.values
   return values.map((value) => {
     const sql = new Sql()
-    if (driver.kind === 'term') {
+    if (driver.kind === 'text') {
+      // Every candidate of the word(s), in any project and time: small by choice (see chooseDriver), then sorted.
+      sql.add(
+        `SELECT e.timestamp AS ts, e.id AS id FROM errors_text AS f CROSS JOIN errors AS e
+         WHERE f.errors_text MATCH ? AND e.rowid = f.rowid AND e.project_id = ?`,
+        value as string,
+        filter.projectId,
+      )
+      rangeSql(sql, 'e.timestamp', 'e.id', bounds)
+      if (withConditions) rowConditions(db, sql, filter, driver)
+      sql.add(`ORDER BY e.timestamp ${dir}, e.id ${dir}`)
+    } else if (driver.kind === 'term') {
       const conditions = new Sql()
       if (withConditions) rowConditions(db, conditions, filter, driver)
       // Term rows exist only for stored events: without conditions on the event, no join.
@@ -421,6 +474,11 @@ function union(parts: Sql[]): Sql {
 /** How many rows the driver yields within the range, counted up to COUNT_CAP. */
 function driverSize(db: Db, filter: EventFilter, driver: Driver, bounds: Bounds): number {
   if (driver.kind === 'time') return Number.POSITIVE_INFINITY
+  if (driver.kind === 'text') {
+    // All projects, all times: an upper bound, and a cheap one (no row is read).
+    const sql = 'SELECT count(*) AS n FROM (SELECT 1 FROM errors_text WHERE errors_text MATCH ? LIMIT ?)'
+    return (cached(db, sql).get(driver.values[0], COUNT_CAP) as {n: number}).n
+  }
   let total = 0
   for (const value of driver.values) {
     const sql = new Sql()
@@ -439,16 +497,21 @@ function driverSize(db: Db, filter: EventFilter, driver: Driver, bounds: Bounds)
   return total
 }
 
-/** The driver with the fewest rows; ties (all large) go to the errors indexes first. */
+/**
+ * The driver with the fewest rows; ties (all large) go to the errors indexes
+ * first. The text driver only when its candidates are fewer than COUNT_CAP: they
+ * come in no useful order and are sorted in full, while a common word is found
+ * fast by walking any index in time order.
+ */
 function chooseDriver(db: Db, filter: EventFilter, bounds: Bounds): Driver {
   const candidates = candidateDrivers(filter)
-  if (candidates.length === 0) return {kind: 'time'}
-  if (candidates.length === 1) return candidates[0] as Driver
-  let best = candidates[0] as Driver
-  let bestSize = driverSize(db, filter, best, bounds)
-  for (const candidate of candidates.slice(1)) {
+  if (candidates.length === 1 && candidates[0]?.kind !== 'text') return candidates[0] as Driver
+  let best: Driver = {kind: 'time'}
+  let bestSize = Number.POSITIVE_INFINITY
+  for (const candidate of candidates) {
     if (bestSize === 0) break
     const size = driverSize(db, filter, candidate, bounds)
+    if (candidate.kind === 'text' && size >= COUNT_CAP) continue
     if (size < bestSize) {
       best = candidate
       bestSize = size
@@ -519,7 +582,8 @@ async function inSlices(
   firstSlice: number,
   step: (db: Db, bounds: Bounds) => boolean,
 ): Promise<void> {
-  if (!run((db) => hasRowConditions(db, filter, driver))) {
+  // A text driver yields few rows (see chooseDriver): no need to slice them.
+  if (driver.kind === 'text' || !run((db) => hasRowConditions(db, filter, driver))) {
     run((db) => step(db, bounds))
     return
   }

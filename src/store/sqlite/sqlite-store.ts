@@ -6,7 +6,7 @@ import {RateLimiterMemory, type RateLimiterAbstract} from 'rate-limiter-flexible
 import {displayDbUrl} from '../display-url.js'
 import {issueDeltas, minuteDeltas} from '../grouping.js'
 import type {EventFilter, EventPageRequest, IssueFilter, IssuePageRequest, TimeBucket} from '../query-types.js'
-import {EVENT_QUERY_MIGRATION, countEventRowsByBucket, indexEventTerms, queryEventRows, queryIssueRows} from './event-queries.js'
+import {EVENT_QUERY_MIGRATION, EVENT_TEXT_MIGRATION, countEventRowsByBucket, indexEventTerms, queryEventRows, queryIssueRows} from './event-queries.js'
 import {Checkpointer, DEFAULT_CHECKPOINTER_OPTIONS, type CheckpointerOptions} from './checkpointer.js'
 import {
   DuplicateKeyError,
@@ -113,6 +113,8 @@ const MIGRATIONS: readonly string[] = [
   `,
   // 3: filtered, keyset-paginated queries: indexes and the event_terms side table (see event-queries.ts).
   EVENT_QUERY_MIGRATION,
+  // 4: a trigram index for free-text words (see event-queries.ts).
+  EVENT_TEXT_MIGRATION,
 ]
 
 interface UserRow {
@@ -553,9 +555,9 @@ export class SqliteStore implements Store {
       db.pragma('journal_mode = WAL')
       db.pragma('synchronous = FULL')
       db.pragma('foreign_keys = ON')
-      // No commit pays for a checkpoint: the checkpoint worker does them (or, if it
-      // cannot run, onCheckpointerFailure() turns this back on).
-      if (this.checkpointerOptions !== null) db.pragma('wal_autocheckpoint = 0')
+      // SQLite's own checkpoints (on commit) stay on until the checkpoint worker
+      // runs (see wrote()): a write loop that never yields to timers must not grow
+      // the WAL without bound.
     } catch (err) {
       db.close()
       throw err
@@ -728,6 +730,9 @@ export class SqliteStore implements Store {
       if (this.closed || this.db === null) return
       try {
         this.checkpointer = new Checkpointer(this.path, options, () => this.onCheckpointerFailure())
+        // From now on no commit pays for a checkpoint: the worker does them (or, if
+        // it dies, onCheckpointerFailure() turns this back on).
+        this.db.pragma('wal_autocheckpoint = 0')
       } catch {
         this.onCheckpointerFailure()
       }
