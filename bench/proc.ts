@@ -197,3 +197,13 @@ export function runLoad(job: LoadJob, serverPid: number): Promise<Measured> {
     })
   })
 }
+
+export const BENCH_USER = {email: 'bench@example.com', password: 'bench-password-123'}
+
+/** A user (BENCH_USER) and a project, made with the CLI; the project's rate limit set when given. */
+export async function createProject(dbUrl: string, rateLimit?: string): Promise<{projectId: number; apiKey: string}> {
+  await cli(['user', 'create', '--email', BENCH_USER.email, '--name', 'Bench', '--password-stdin', '--bcrypt-cost', '4', '--db', dbUrl], `${BENCH_USER.password}\n`)
+  const created = JSON.parse(await cli(['project', 'create', '--name', 'Bench', '--owner', BENCH_USER.email, '--db', dbUrl, '--json'])) as {project: {id: number}; apiKey: string}
+  if (rateLimit !== undefined) await cli(['project', 'update', String(created.project.id), '--rate-limit', rateLimit, '--db', dbUrl, '--json'])
+  return {projectId: created.project.id, apiKey: created.apiKey}
+}

@@ -12,7 +12,8 @@ import {openStore} from '../src/store/open.js'
 import {startFerretDb, startMongod, type MongoTestServer} from '../test/support/mongo-server.js'
 import {buildCorpus, corpusStats} from './corpus.js'
 import type {LoadJob} from './load.js'
-import {cli, ROOT, rssMiB, runLoad, sleep, startBare, startServe, type Measured, type Server} from './proc.js'
+import {measureQueries, type QueryKey, type QueryReport} from './queries.js'
+import {createProject, ROOT, rssMiB, runLoad, sleep, startBare, startServe, type Measured, type Server} from './proc.js'
 
 const {values: opts} = parseArgs({
   options: {
@@ -25,6 +26,11 @@ const {values: opts} = parseArgs({
     events: {type: 'string', default: process.env.BENCH_EVENTS ?? '1000000'},
     'no-mongo': {type: 'boolean', default: process.env.BENCH_NO_MONGO === '1'},
     'cpu-prof': {type: 'boolean', default: false},
+    'no-queries': {type: 'boolean', default: process.env.BENCH_NO_QUERIES === '1'},
+    'queries-only': {type: 'boolean', default: false},
+    'query-events': {type: 'string', default: process.env.BENCH_QUERY_EVENTS ?? '1000000'},
+    'query-mongo-events': {type: 'string', default: process.env.BENCH_QUERY_MONGO_EVENTS ?? '20000'},
+    'query-runs': {type: 'string', default: process.env.BENCH_QUERY_RUNS ?? '20'},
     help: {type: 'boolean', default: false},
   },
 })
@@ -40,6 +46,11 @@ if (opts.help) {
   --events N        events for the fill phase (default 1000000)
   --no-mongo        skip the MongoDB row (BENCH_NO_MONGO=1)
   --cpu-prof        run crashlog serve under node --cpu-prof; profiles are kept and their folder printed
+  --no-queries      skip the query part (BENCH_NO_QUERIES=1)
+  --queries-only    only the query part
+  --query-events N  events seeded for the SQLite query part (default 1000000)
+  --query-mongo-events N  events seeded for the MongoDB query part (default 20000; 0 skips it)
+  --query-runs N    measured requests per query (default 20, after 2 warm-ups)
 `)
   process.exit(0)
 }
@@ -56,6 +67,7 @@ const MIN_RATIO = 0.5
 const MAX_P99_MS = 20
 const MIN_RATE_KEPT = 0.8
 const MAX_RSS_GROWTH = 0.2
+const QUERY_TARGETS = {listMs: 10, textMs: 50, deepRatio: 1.5, statsMs: 20, exportRowsPerSecond: 100_000, exportRssMiB: 250}
 
 const started = Date.now()
 const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(0)}s`
@@ -106,14 +118,6 @@ function tempDir(prefix: string): string {
   return dir
 }
 
-/** A user and a project with its rate limit raised; returns the project id and key. */
-async function createProject(dbUrl: string): Promise<{projectId: number; apiKey: string}> {
-  await cli(['user', 'create', '--email', 'bench@example.com', '--name', 'Bench', '--password-stdin', '--bcrypt-cost', '4', '--db', dbUrl], 'bench-password-123\n')
-  const created = JSON.parse(await cli(['project', 'create', '--name', 'Bench', '--owner', 'bench@example.com', '--db', dbUrl, '--json'])) as {project: {id: number}; apiKey: string}
-  await cli(['project', 'update', String(created.project.id), '--rate-limit', RATE_LIMIT, '--db', dbUrl, '--json'])
-  return {projectId: created.project.id, apiKey: created.apiKey}
-}
-
 const profDirs: string[] = []
 function nodeFlags(name: string): string[] {
   if (!opts['cpu-prof']) return []
@@ -123,7 +127,7 @@ function nodeFlags(name: string): string[] {
 }
 
 async function crashlogTarget(name: string, dbUrl: string, serveArgs: string[] = []): Promise<Target> {
-  const {projectId, apiKey} = await createProject(dbUrl)
+  const {projectId, apiKey} = await createProject(dbUrl, RATE_LIMIT)
   const server = await startServe(dbUrl, serveArgs, nodeFlags(name))
   cleanups.push(() => server.stop())
   return {name, server, apiKey, db: {url: dbUrl, projectId}, runs: [], warmups: []}
@@ -440,12 +444,76 @@ final RSS ${f0(rssFinal)} MiB; ${f0(accepted)} events answered 202, ${f0(stored)
 
 const loadAtStart = loadavg().map((x) => x.toFixed(2)).join(' ')
 
+// ---- phase 3: reading --------------------------------------------------------
+
+async function queryPhase(): Promise<void> {
+  const runs = Number(opts['query-runs'])
+  const sqliteEvents = Number(opts['query-events'])
+  const mongoEvents = Number(opts['query-mongo-events'])
+  const reports: Array<{name: string; report: QueryReport}> = []
+  log(`query phase: SQLite with ${f0(sqliteEvents)} events`)
+  const dir = tempDir('crashlog-bench-queries-')
+  reports.push({name: 'SQLite', report: await measureQueries({dbUrl: `sqlite:${join(dir, 'crashlog.db')}`, events: sqliteEvents, runs, batch: 1000, log})})
+  if (!opts['no-mongo'] && mongoEvents > 0) {
+    const mongo = await findMongo()
+    if (mongo.uri === null) warn(`(MongoDB query part skipped: ${mongo.why})`)
+    else {
+      if (mongo.server) cleanups.push(() => mongo.server!.stop())
+      log(`query phase: ${mongo.description} with ${f0(mongoEvents)} events (information only)`)
+      try {
+        // Smaller batches: FerretDB writes a batch of 1000 events in several seconds.
+        const report = await measureQueries({dbUrl: withDatabase(mongo.uri, `crashlog_bench_q_${process.pid}`), events: mongoEvents, runs: Math.min(runs, 5), batch: 250, log})
+        reports.push({name: mongo.description.startsWith('FerretDB') ? 'FerretDB' : 'MongoDB', report})
+      } catch (err) {
+        warn(`(MongoDB query part failed: ${(err as Error).message.split('\n')[0]})`)
+      }
+    }
+  }
+
+  const head = ['query (HTTP, one at a time)', ...reports.flatMap(({name, report}) => [`${name} ${f0(report.events)}: p50 ms`, 'p95 ms', 'rows'])]
+  const line = (pick: (r: QueryReport) => {label: string; p50: number; p95: number; rows: number}): string[] => [
+    pick(reports[0]!.report).label,
+    ...reports.flatMap(({report}) => {
+      const t = pick(report)
+      return [f1(t.p50), f1(t.p95), f0(t.rows)]
+    }),
+  ]
+  const keys: QueryKey[] = ['first', 'deep', 'filtered', 'textCommon', 'textRare', 'textNone', 'stats']
+  const rows = [
+    ...keys.map((k) => line((r) => r.timings[k])),
+    ...reports[0]!.report.extra.map((_, i) => line((r) => r.extra[i]!)),
+  ]
+  process.stdout.write(`\n== Reading: ${reports.map(({name, report}) => `${name} seeded with ${f0(report.events)} events at ${f0(report.fillRate)} events/s`).join('; ')} ==\n`)
+  process.stdout.write(`${table(head, rows)}\n`)
+  for (const {name, report} of reports) {
+    const e = report.export
+    process.stdout.write(
+      `${name} NDJSON export: ${f0(e.rows)} rows (${f0(e.bytes / 2 ** 20)} MiB) in ${f1(e.seconds)} s = ${f0(e.rowsPerSecond)} rows/s, server peak RSS ${f0(e.peakRssMiB)} MiB; deep page / first page = ${f2(report.timings.deep.p50 / report.timings.first.p50)}\n`,
+    )
+  }
+
+  const t = reports[0]!.report.timings
+  const ex = reports[0]!.report.export
+  const T = QUERY_TARGETS
+  verdict(t.first.p50 < T.listMs, `SQLite first page p50 ${f1(t.first.p50)} ms (target < ${T.listMs} ms)`)
+  verdict(t.filtered.p50 < T.listMs, `SQLite filtered page (type + tag) p50 ${f1(t.filtered.p50)} ms (target < ${T.listMs} ms)`)
+  for (const k of ['textCommon', 'textRare', 'textNone'] as const) {
+    verdict(t[k].p50 < T.textMs, `SQLite free text, ${t[k].label}: p50 ${f1(t[k].p50)} ms (target < ${T.textMs} ms)`)
+  }
+  verdict(t.deep.p50 <= T.deepRatio * t.first.p50, `SQLite deep page ${f1(t.deep.p50)} ms = ${f2(t.deep.p50 / t.first.p50)}× the first page (target ≤ ${T.deepRatio}×)`)
+  verdict(t.stats.p50 < T.statsMs, `SQLite stats over 7 days p50 ${f1(t.stats.p50)} ms (target < ${T.statsMs} ms)`)
+  verdict(ex.rowsPerSecond >= T.exportRowsPerSecond, `SQLite NDJSON export ${f0(ex.rowsPerSecond)} rows/s (target ≥ ${f0(T.exportRowsPerSecond)})`)
+  verdict(ex.peakRssMiB < T.exportRssMiB, `SQLite export peak RSS ${f0(ex.peakRssMiB)} MiB (target < ${T.exportRssMiB} MiB)`)
+  if (ex.rows !== reports[0]!.report.events) verdict(false, `SQLite export wrote ${f0(ex.rows)} rows for ${f0(reports[0]!.report.events)} events`)
+}
+
 async function main(): Promise<void> {
   log(`crashlog ingest benchmark (${opts.million || opts['million-only'] ? 'with' : 'without'} the 1M phase; --help for options)`)
   try {
-    if (!opts['million-only']) await comparePhase()
+    if (!opts['million-only'] && !opts['queries-only']) await comparePhase()
     if (opts.million || opts['million-only']) await millionPhase()
-    else process.stdout.write('\n(1M phase not run: npm run bench -- --million, or BENCH_MILLION=1)\n')
+    else if (!opts['queries-only']) process.stdout.write('\n(1M phase not run: npm run bench -- --million, or BENCH_MILLION=1)\n')
+    if (!opts['no-queries'] && !opts['million-only']) await queryPhase()
   } finally {
     for (const c of cleanups.reverse()) await c().catch((err: unknown) => log(`cleanup: ${(err as Error).message}`))
     for (const d of tmpDirs) rmSync(d, {recursive: true, force: true})

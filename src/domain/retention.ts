@@ -1,6 +1,8 @@
 import type {Store} from '../store/types.js'
 
-const BATCH = 1000
+// A delete holds the event loop (SQLite is synchronous): ~110 µs per event with its
+// index and term rows (measured at 50k events), so ~11 ms per batch.
+const BATCH = 100
 const EVERY_MS = 60 * 60 * 1000
 
 /**

@@ -678,6 +678,23 @@ describeEachEngine('Store queries', (engine) => {
           }
         }
         textIndexAgrees()
+        // Deleting an event deletes its term rows by primary key, never by a scan of event_terms.
+        {
+          const db = new Database(path, {readonly: true})
+          try {
+            const triggers = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'errors'").all() as {name: string; sql: string}[]
+            for (const {name, sql} of triggers) {
+              const statements = sql.slice(sql.indexOf('BEGIN') + 5, sql.lastIndexOf('END')).split(';').map((x) => x.trim())
+              for (const statement of statements.filter((x) => x.startsWith('DELETE FROM event_terms'))) {
+                const select = statement.replace('DELETE FROM event_terms', 'SELECT * FROM event_terms').replace(/\bold\.(\w+)/g, (_, c: string) => (c === 'doc' ? "'{}'" : '1'))
+                const plan = (db.prepare(`EXPLAIN QUERY PLAN ${select}`).all() as {detail: string}[]).map((r) => r.detail)
+                expect(plan[0], `${name}: ${statement.slice(0, 120)}`).to.match(/^SEARCH event_terms USING PRIMARY KEY/)
+              }
+            }
+          } finally {
+            db.close()
+          }
+        }
 
         // As if the database predated the term index: the migration rebuilds the same rows.
         const db = new Database(path)

@@ -5,6 +5,7 @@ import {statSync} from 'node:fs'
 import Database from 'better-sqlite3'
 import {expect} from 'chai'
 import {RateLimiterRes} from 'rate-limiter-flexible'
+import {RetentionJob} from '../../src/domain/retention.js'
 import {ConfigError} from '../../src/errors.js'
 import {MongoStore} from '../../src/store/mongo/mongo-store.js'
 import {displayDbUrl, openStore} from '../../src/store/open.js'
@@ -645,6 +646,22 @@ describeEachEngine('Store contract', (engine) => {
       expect((await store.findIssue(otherProjectId, issueIdOf(otherProjectId, 'fp-default')))!.count).to.equal(4)
       const minutes = await store.countEventsByMinute(projectId, at(0), at(30))
       expect(minutes.reduce((sum, m) => sum + m.count, 0)).to.equal(3)
+    })
+
+    it('RetentionJob deletes every event older than the retention, batch by batch, and keeps the rest', async () => {
+      const now = new Date()
+      const day = 86_400_000
+      const old = Array.from({length: 250}, (_, i) => minimalEvent(i % 2 ? projectId : otherProjectId, {receivedAt: new Date(now.getTime() - 31 * day - i * 1000)}))
+      const kept = Array.from({length: 5}, (_, i) => minimalEvent(projectId, {receivedAt: new Date(now.getTime() - 29 * day + i)}))
+      await store.insertEvents([...old, ...kept])
+      const lines: string[] = []
+      const job = new RetentionJob(store, 30, (line) => lines.push(line))
+      expect(await job.runOnce(now)).to.equal(250)
+      expect(await store.countEvents(projectId) + (await store.countEvents(otherProjectId))).to.equal(5)
+      for (const event of kept) expect(await store.findEvent(event.projectId, event.id)).to.not.equal(null)
+      expect((await store.findIssue(projectId, issueIdOf(projectId, 'fp-default')))!.count).to.equal(130)
+      expect(await job.runOnce(now)).to.equal(0)
+      await job.stop()
     })
   })
 

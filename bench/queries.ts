@@ -1,0 +1,189 @@
+// The query part of `npm run bench`: one project seeded with many events through the
+// store's batch path, then the reading API timed over HTTP against `crashlog serve`
+// (one request at a time, keep-alive, the JSON body read in full).
+
+import {Agent, request} from 'node:http'
+import {performance} from 'node:perf_hooks'
+import {openStore} from '../src/store/open.js'
+import {BENCH_USER, createProject, rssMiB, startServe, type Server} from './proc.js'
+import {DAY, END, fillProject} from './query-data.js'
+
+export interface QueryTiming {
+  label: string
+  /** Wall time per request, ms. */
+  p50: number
+  p95: number
+  /** Rows in the answer (errors or buckets) of the first measured run. */
+  rows: number
+}
+
+export interface QueryReport {
+  events: number
+  fillRate: number
+  timings: Record<QueryKey, QueryTiming>
+  /** Extra lines worth printing (no target). */
+  extra: QueryTiming[]
+  deepRows: number
+  export: {rows: number; seconds: number; rowsPerSecond: number; peakRssMiB: number; bytes: number}
+}
+
+export type QueryKey = 'first' | 'deep' | 'filtered' | 'textCommon' | 'textRare' | 'textNone' | 'stats'
+
+export interface QueryBenchOptions {
+  dbUrl: string
+  events: number
+  /** Measured requests per query (after 2 warm-ups). */
+  runs: number
+  /** Events per insertEvents call while seeding. */
+  batch: number
+  log: (line: string) => void
+}
+
+const agent = new Agent({keepAlive: true, maxSockets: 1})
+
+interface Answer {
+  status: number
+  body: Buffer
+}
+
+function get(base: string, path: string, token: string, onChunk?: (chunk: Buffer) => void): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, {agent, headers: {authorization: `Bearer ${token}`}}, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => (onChunk ? onChunk(chunk) : chunks.push(chunk)))
+      res.on('end', () => resolve({status: res.statusCode ?? 0, body: Buffer.concat(chunks)}))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+function login(base: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({email: BENCH_USER.email, password: BENCH_USER.password})
+    const req = request(`${base}/login`, {method: 'POST', agent, headers: {'content-type': 'application/json'}}, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString()
+        if (res.statusCode !== 200) return reject(new Error(`login answered ${res.statusCode}: ${text}`))
+        resolve((JSON.parse(text) as {token: string}).token)
+      })
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number
+
+/** Seeds a fresh database, starts `crashlog serve` on it and times the reading API. */
+export async function measureQueries(options: QueryBenchOptions): Promise<QueryReport> {
+  const {dbUrl, events, runs, log} = options
+  const {projectId} = await createProject(dbUrl)
+  log(`seeding ${events.toLocaleString('en-US')} events through the store's batch path…`)
+  const store = await openStore(dbUrl)
+  let fillRate: number
+  try {
+    fillRate = await fillProject(store, projectId, events, options.batch, log)
+  } finally {
+    await store.close()
+  }
+  log(`seeded at ${Math.round(fillRate).toLocaleString('en-US')} events/s; starting crashlog serve`)
+
+  const server: Server = await startServe(dbUrl)
+  try {
+    const base = server.url
+    const token = await login(base)
+    const errors = `/projects/${projectId}/errors`
+
+    const time = async (label: string, path: string): Promise<QueryTiming> => {
+      const samples: number[] = []
+      let rows = 0
+      for (let i = 0; i < runs + 2; i++) {
+        const started = performance.now()
+        const answer = await get(base, path, token)
+        const ms = performance.now() - started
+        if (answer.status !== 200) throw new Error(`GET ${path} answered ${answer.status}: ${answer.body.toString().slice(0, 300)}`)
+        if (i < 2) continue
+        samples.push(ms)
+        if (i === 2) {
+          const json = JSON.parse(answer.body.toString()) as {errors?: unknown[]; buckets?: unknown[]}
+          rows = (json.errors ?? json.buckets ?? []).length
+        }
+      }
+      samples.sort((a, b) => a - b)
+      const timing = {label, p50: percentile(samples, 0.5), p95: percentile(samples, 0.95), rows}
+      log(`  ${label}: p50 ${timing.p50.toFixed(1)} ms, p95 ${timing.p95.toFixed(1)} ms, ${rows} rows`)
+      return timing
+    }
+    const q = (query: string): string => `q=${encodeURIComponent(query)}`
+
+    const first = await time('first page (limit 50)', `${errors}?limit=50`)
+
+    // A page deep in the cursor chain: halfway through the project, reached by
+    // following nextCursor (pages of 200), then timed at limit 50 like page 1.
+    const target = Math.floor(events / 2)
+    let cursor: string | null = null
+    let deepRows = 0
+    const walkStarted = performance.now()
+    while (deepRows < target) {
+      const answer = await get(base, `${errors}?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, token)
+      const page = JSON.parse(answer.body.toString()) as {errors: unknown[]; nextCursor: string | null}
+      deepRows += page.errors.length
+      cursor = page.nextCursor
+      if (cursor === null) break
+    }
+    const walkSeconds = (performance.now() - walkStarted) / 1000
+    log(`  walked ${deepRows.toLocaleString('en-US')} rows by cursor in ${walkSeconds.toFixed(1)} s (${Math.round(deepRows / walkSeconds).toLocaleString('en-US')} rows/s)`)
+    if (cursor === null) throw new Error(`the cursor chain ended after ${deepRows} rows, before ${target}`)
+    const deep = await time(`page after ${deepRows.toLocaleString('en-US')} rows (cursor)`, `${errors}?limit=50&cursor=${encodeURIComponent(cursor)}`)
+
+    const filtered = await time('type:TypeError checkout:"step 3"', `${errors}?limit=50&${q('type:TypeError checkout:"step 3"')}`)
+    // Free text: a word in ~1 of 8 messages, one in a single issue's, one nowhere.
+    const textCommon = await time('text "undefined" (common)', `${errors}?limit=50&${q('undefined')}`)
+    const textRare = await time('text "Widget1234" (one rare issue)', `${errors}?limit=50&${q('Widget1234')}`)
+    const textNone = await time('text "nosuchword" (no match)', `${errors}?limit=50&${q('nosuchword')}`)
+    const from = new Date(END - 7 * DAY).toISOString()
+    const to = new Date(END).toISOString()
+    const stats = await time('stats 7 days, hourly', `/projects/${projectId}/stats?interval=hour&from=${from}&to=${to}`)
+    const extra = [
+      await time('text "payment timeout" (two words)', `${errors}?limit=50&${q('payment timeout')}`),
+      await time('stats 7 days, hourly, type:TypeError', `/projects/${projectId}/stats?interval=hour&from=${from}&to=${to}&${q('type:TypeError')}`),
+      await time('issues, by count', `/projects/${projectId}/issues?sort=count&limit=50`),
+    ]
+
+    // The whole project as NDJSON, with the server's RSS sampled while it streams.
+    log('  exporting everything as NDJSON…')
+    let peakRss = rssMiB(server.pid)
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(server.pid))), 25)
+    let bytes = 0
+    let newlines = 0
+    const exportStarted = performance.now()
+    try {
+      const answer = await get(base, `${errors}/export?format=ndjson`, token, (chunk) => {
+        bytes += chunk.length
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) newlines++
+      })
+      if (answer.status !== 200) throw new Error(`export answered ${answer.status}`)
+    } finally {
+      clearInterval(sampler)
+    }
+    const seconds = (performance.now() - exportStarted) / 1000
+    peakRss = Math.max(peakRss, rssMiB(server.pid))
+    const exported = {rows: newlines, seconds, rowsPerSecond: newlines / seconds, peakRssMiB: peakRss, bytes}
+    log(`  export: ${newlines.toLocaleString('en-US')} rows, ${(bytes / 2 ** 20).toFixed(0)} MiB in ${seconds.toFixed(1)} s, peak RSS ${peakRss.toFixed(0)} MiB`)
+
+    return {
+      events,
+      fillRate,
+      timings: {first, deep, filtered, textCommon, textRare, textNone, stats},
+      extra,
+      deepRows,
+      export: exported,
+    }
+  } finally {
+    await server.stop()
+  }
+}
