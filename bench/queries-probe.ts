@@ -13,14 +13,9 @@
 // printed: wall p50 / p95, CPU p50, and the longest event-loop stall ("loop max").
 
 import {monitorEventLoopDelay, performance} from 'node:perf_hooks'
-import {MongoClient} from 'mongodb'
-import {issueDeltas} from '../src/store/grouping.js'
-import {encodeValue} from '../src/store/mongo/field-codec.js'
-import {mongoDatabaseName} from '../src/store/mongo/mongo-store.js'
 import {openStore} from '../src/store/open.js'
 import type {EventFilter, EventPageRequest, IssueFilter} from '../src/store/query-types.js'
-import type {ErrorEvent} from '../src/store/types.js'
-import {DAY, END, START, fillProject, queryEvent} from './query-data.js'
+import {DAY, END, START, fillMongoDirect, fillProject} from './query-data.js'
 
 const url = process.argv[2] ?? 'sqlite:/tmp/crashlog-queries-probe/crashlog.db'
 const total = Number(process.argv[3] ?? 1_000_000)
@@ -32,33 +27,6 @@ const WARMUP = Math.min(3, RUNS)
 const BATCH = Number(process.env.PROBE_BATCH ?? 1000)
 
 
-/**
- * MongoDB: writes the same documents insertEvents would, with the driver directly.
- * On FerretDB 1.24, insertEvents batches (events + issue upserts) take longer than
- * the store's write deadline under load; this probe measures reads, not writes.
- */
-async function fillMongoDirect(projectId: number): Promise<void> {
-  const client = new MongoClient(url)
-  const started = performance.now()
-  try {
-    const db = client.db(mongoDatabaseName(url))
-    const all: ErrorEvent[] = []
-    for (let i = 0; i < total; i += 1000) {
-      const batch = Array.from({length: Math.min(1000, total - i)}, (_, k) => queryEvent(projectId, i + k, total))
-      all.push(...batch)
-      await db.collection('errors').insertMany(batch.map(({id, ...rest}) => ({_id: id, ...(encodeValue(rest) as object)})) as never[])
-    }
-    const issues = issueDeltas(all).map((d) => ({
-      _id: d.issueId, projectId: d.projectId, fingerprint: d.fingerprint, type: d.type, message: d.message,
-      level: d.level, status: 'unresolved', count: d.count, firstSeen: d.firstSeen, lastSeen: d.lastSeen,
-    }))
-    await db.collection('issues').insertMany(issues as never[])
-  } finally {
-    await client.close()
-  }
-  const seconds = (performance.now() - started) / 1000
-  console.log(`filled ${total} events directly in ${seconds.toFixed(1)} s`)
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number
@@ -102,7 +70,7 @@ async function main(): Promise<void> {
       const owner = await store.createUser({name: 'probe', email: 'probe@example.com', passwordHash: 'x', role: 'admin'})
       project = await store.createProject({ownerId: owner.id, name: 'probe', description: '', slug: 'probe', keyHash: 'f'.repeat(64), keyPrefix: 'probe'})
       console.log(`filling ${url} with ${total} events…`)
-      if (store.engine === 'mongodb' && process.env.PROBE_MONGO_DIRECT === '1') await fillMongoDirect(project.id)
+      if (store.engine === 'mongodb' && process.env.PROBE_MONGO_DIRECT === '1') await fillMongoDirect(url, project.id, total)
       else {
         const rate = await fillProject(store, project.id, total, BATCH, (line) => console.log(line))
         console.log(`filled ${total} events: ${Math.round(rate)} events/s, batches of ${BATCH}`)

@@ -6,7 +6,7 @@ import {Agent, request} from 'node:http'
 import {performance} from 'node:perf_hooks'
 import {openStore} from '../src/store/open.js'
 import {BENCH_USER, createProject, rssMiB, startServe, type Server} from './proc.js'
-import {DAY, END, fillProject} from './query-data.js'
+import {DAY, END, fillMongoDirect, fillProject} from './query-data.js'
 
 export interface QueryTiming {
   label: string
@@ -36,6 +36,8 @@ export interface QueryBenchOptions {
   runs: number
   /** Events per insertEvents call while seeding. */
   batch: number
+  /** The database already holds the seeded project (see --query-db): skip seeding. */
+  reuse?: boolean
   log: (line: string) => void
 }
 
@@ -80,17 +82,32 @@ const percentile = (sorted: number[], p: number): number => sorted[Math.min(sort
 
 /** Seeds a fresh database, starts `crashlog serve` on it and times the reading API. */
 export async function measureQueries(options: QueryBenchOptions): Promise<QueryReport> {
-  const {dbUrl, events, runs, log} = options
-  const {projectId} = await createProject(dbUrl)
-  log(`seeding ${events.toLocaleString('en-US')} events through the store's batch path…`)
+  const {dbUrl, runs, log} = options
+  let {events} = options
+  let projectId: number
+  let fillRate = Number.NaN
   const store = await openStore(dbUrl)
-  let fillRate: number
   try {
-    fillRate = await fillProject(store, projectId, events, options.batch, log)
+    const existing = options.reuse ? (await store.listProjects())[0] : undefined
+    if (existing !== undefined) {
+      projectId = existing.id
+      events = await store.countEvents(projectId)
+      log(`reusing ${dbUrl}: ${events.toLocaleString('en-US')} events (timestamps from when it was seeded)`)
+    } else {
+      projectId = (await createProject(dbUrl)).projectId
+      if (store.engine === 'mongodb') {
+        log(`seeding ${events.toLocaleString('en-US')} events with plain inserts (see fillMongoDirect)…`)
+        fillRate = await fillMongoDirect(dbUrl, projectId, events)
+      } else {
+        log(`seeding ${events.toLocaleString('en-US')} events through the store's batch path…`)
+        fillRate = await fillProject(store, projectId, events, options.batch, log)
+      }
+      log(`seeded at ${Math.round(fillRate).toLocaleString('en-US')} events/s`)
+    }
   } finally {
     await store.close()
   }
-  log(`seeded at ${Math.round(fillRate).toLocaleString('en-US')} events/s; starting crashlog serve`)
+  log('starting crashlog serve')
 
   const server: Server = await startServe(dbUrl)
   try {
@@ -109,8 +126,8 @@ export async function measureQueries(options: QueryBenchOptions): Promise<QueryR
         if (i < 2) continue
         samples.push(ms)
         if (i === 2) {
-          const json = JSON.parse(answer.body.toString()) as {errors?: unknown[]; buckets?: unknown[]}
-          rows = (json.errors ?? json.buckets ?? []).length
+          const json = JSON.parse(answer.body.toString()) as {errors?: unknown[]; buckets?: unknown[]; issues?: unknown[]}
+          rows = (json.errors ?? json.buckets ?? json.issues ?? []).length
         }
       }
       samples.sort((a, b) => a - b)

@@ -4,7 +4,7 @@ import {once} from 'node:events'
 import {CrashlogCommand} from '../../src/cli/base-command.js'
 import {SYSTEM_ACTOR} from '../../src/domain/projects.js'
 import {EXPORT_FORMATS, formatExport, type ExportFormat} from '../../src/domain/query/export-format.js'
-import type {ErrorEvent} from '../../src/store/types.js'
+import type {EventJson} from '../../src/store/query-types.js'
 
 export default class ErrorsExport extends CrashlogCommand {
   static override summary = 'Export a project’s errors as CSV, NDJSON or JSON'
@@ -31,7 +31,7 @@ export default class ErrorsExport extends CrashlogCommand {
     const started = Date.now()
     let rows = 0
     let lastDraw = 0
-    const counted = async function* (events: AsyncIterable<ErrorEvent>) {
+    const counted = async function* (events: AsyncIterable<EventJson>) {
       for await (const e of events) {
         rows++
         if (showProgress && Date.now() - lastDraw > 200) {

@@ -45,6 +45,16 @@ export interface EventCursor {
   id: string
 }
 
+/**
+ * One event as the JSON text the API returns for it (JSON.stringify of the event:
+ * dates as ISO strings), with its keyset position. Exports stream these as they are.
+ */
+export interface EventJson {
+  timestamp: Date
+  id: string
+  json: string
+}
+
 export interface EventPageRequest {
   limit: number
   order: 'desc' | 'asc'

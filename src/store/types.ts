@@ -1,5 +1,5 @@
 import type {RateLimiterAbstract} from 'rate-limiter-flexible'
-import type {EventFilter, EventPageRequest, IssueFilter, IssuePageRequest, TimeBucket} from './query-types.js'
+import type {EventFilter, EventJson, EventPageRequest, IssueFilter, IssuePageRequest, TimeBucket} from './query-types.js'
 
 // The one storage contract. Both engines (src/store/sqlite, src/store/mongo)
 // implement it and are checked by the same contract suite (test/contract).
@@ -202,6 +202,12 @@ export interface Store {
   setIssueStatus(projectId: number, issueId: string, status: IssueStatus): Promise<Issue | null>
   /** Per-minute event counts kept at write time, for minutes in [from, to). Minutes without events are absent. */
   countEventsByMinute(projectId: number, from: Date, to: Date): Promise<MinuteCount[]>
+  /**
+   * The same counters summed per interval of bucketMs, aligned to whole intervals
+   * since the epoch (UTC): counted in the database, so a week by hour reads 168
+   * rows, not 10,080. Ascending; empty intervals are absent.
+   */
+  countEventsByInterval(projectId: number, bucketMs: number, from: Date, to: Date): Promise<TimeBucket[]>
 
   /**
    * Events of filter.projectId matching every given field (see EventFilter), ordered
@@ -210,6 +216,8 @@ export interface Store {
    * what the first one does.
    */
   queryEvents(filter: EventFilter, page: EventPageRequest): Promise<ErrorEvent[]>
+  /** queryEvents' rows as JSON text (see EventJson), for exports: no parse and re-stringify per row. */
+  queryEventsJson(filter: EventFilter, page: EventPageRequest): Promise<EventJson[]>
   /**
    * Issues matching the filter, by page.sort descending (lastSeen, firstSeen or
    * count), ties by id descending; page.after is the last row's {value, id}.

@@ -593,6 +593,21 @@ describeEachEngine('Store contract', (engine) => {
       ])
       expect(await store.countEventsByMinute(projectId, at(3), at(4))).to.deep.equal([{minute: at(3), count: 2}])
       expect(await store.countEventsByMinute(otherProjectId, at(0), at(10))).to.deep.equal([{minute: at(1), count: 1}])
+
+      // The same counters summed per interval, aligned to whole intervals since the epoch.
+      const twoMinutes = 120_000
+      const aligned = (d: Date): Date => new Date(d.getTime() - (d.getTime() % twoMinutes))
+      const expected = new Map<number, number>()
+      for (const [minute, count] of [[at(1), 2], [at(3), 2], [at(4), 1]] as [Date, number][]) {
+        const start = aligned(minute).getTime()
+        expected.set(start, (expected.get(start) ?? 0) + count)
+      }
+      expect(await store.countEventsByInterval(projectId, twoMinutes, at(0), at(10))).to.deep.equal(
+        [...expected].sort((a, b) => a[0] - b[0]).map(([start, count]) => ({start: new Date(start), count})),
+      )
+      expect(await store.countEventsByInterval(projectId, 60_000, at(3), at(4))).to.deep.equal([{start: at(3), count: 2}])
+      expect(await store.countEventsByInterval(projectId, 3_600_000, at(5), at(10))).to.deep.equal([])
+      expect(await store.countEventsByInterval(otherProjectId, 86_400_000, at(0), at(10))).to.deep.equal([{start: new Date(at(1).getTime() - (at(1).getTime() % 86_400_000)), count: 1}])
     })
 
     it('keeps exact totals under concurrent writers', async () => {

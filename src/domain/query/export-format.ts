@@ -1,5 +1,5 @@
-import type {ErrorEvent} from '../../store/types.js'
-import {publicEvent} from './service.js'
+import type {EventJson} from '../../store/query-types.js'
+import type {PublicEvent} from './service.js'
 
 export type ExportFormat = 'ndjson' | 'csv' | 'json'
 export const EXPORT_FORMATS: ExportFormat[] = ['ndjson', 'csv', 'json']
@@ -26,11 +26,11 @@ export function csvCell(value: string): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
 }
 
-export function csvRow(e: ErrorEvent): string {
+export function csvRow(e: PublicEvent): string {
   const cells: Record<(typeof CSV_COLUMNS)[number], string> = {
     id: e.id,
-    timestamp: e.timestamp.toISOString(),
-    receivedAt: e.receivedAt.toISOString(),
+    timestamp: e.timestamp,
+    receivedAt: e.receivedAt,
     level: e.level,
     type: e.type,
     message: e.message,
@@ -49,16 +49,17 @@ export function csvRow(e: ErrorEvent): string {
 
 const CHUNK = 64 * 1024
 
-/** The export as text chunks of about 64 KiB: few writes, and memory stays flat. */
-export async function* formatExport(events: AsyncIterable<ErrorEvent>, format: ExportFormat): AsyncGenerator<string> {
+/**
+ * The export as text chunks of about 64 KiB: few writes, and memory stays flat.
+ * NDJSON and JSON carry each event's JSON text as the store holds it (the same
+ * text the API answers with); only CSV parses it.
+ */
+export async function* formatExport(events: AsyncIterable<EventJson>, format: ExportFormat): AsyncGenerator<string> {
   let buffer = format === 'csv' ? CSV_COLUMNS.join(',') + '\r\n' : format === 'json' ? '[' : ''
   let first = true
-  for await (const event of events) {
-    if (format === 'csv') buffer += csvRow(event)
-    else {
-      const json = JSON.stringify(publicEvent(event))
-      buffer += format === 'ndjson' ? json + '\n' : (first ? '\n' : ',\n') + json
-    }
+  for await (const {json} of events) {
+    if (format === 'csv') buffer += csvRow(JSON.parse(json) as PublicEvent)
+    else buffer += format === 'ndjson' ? json + '\n' : (first ? '\n' : ',\n') + json
     first = false
     if (buffer.length >= CHUNK) {
       yield buffer

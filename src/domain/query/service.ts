@@ -2,7 +2,7 @@
 // Ownership is checked through ProjectService.get on every call.
 
 import {NotFoundError, ValidationError} from '../../errors.js'
-import type {EventCursor, EventFilter, IssueSort, TimeBucket} from '../../store/query-types.js'
+import type {EventCursor, EventFilter, EventJson, IssueSort, TimeBucket} from '../../store/query-types.js'
 import type {ErrorEvent, Issue, IssueStatus, Store} from '../../store/types.js'
 import type {Actor, ProjectService} from '../projects.js'
 import {CursorCodec} from './cursor.js'
@@ -187,13 +187,7 @@ export class QueryService {
     const hasFilter = Object.keys(parsed.fields).length > 0 || parsed.tags.length > 0 || parsed.text.length > 0
     let counts: TimeBucket[]
     if (!hasFilter) {
-      const minutes = await this.store.countEventsByMinute(projectId, from, to)
-      const byStart = new Map<number, number>()
-      for (const m of minutes) {
-        const key = Math.floor(m.minute.getTime() / bucketMs) * bucketMs
-        byStart.set(key, (byStart.get(key) ?? 0) + m.count)
-      }
-      counts = [...byStart].map(([t, count]) => ({start: new Date(t), count}))
+      counts = await this.store.countEventsByInterval(projectId, bucketMs, from, to)
     } else {
       counts = await this.store.countEventsByBucket(eventFilter(projectId, parsed, {from, to}), bucketMs, start, to)
     }
@@ -210,10 +204,11 @@ export class QueryService {
   }
 
   /** Every matching event in list order, fetched page by page so memory stays flat. */
-  async *exportErrors(filter: EventFilter, order: 'desc' | 'asc' = 'desc'): AsyncGenerator<ErrorEvent> {
+  async *exportErrors(filter: EventFilter, order: 'desc' | 'asc' = 'desc'): AsyncGenerator<EventJson> {
     let after: EventCursor | undefined
     for (;;) {
-      const rows = await this.store.queryEvents(filter, {limit: EXPORT_PAGE, order, after})
+      // As JSON text: an export writes what the store holds, without parsing each row.
+      const rows = await this.store.queryEventsJson(filter, {limit: EXPORT_PAGE, order, after})
       for (const row of rows) yield row
       if (rows.length < EXPORT_PAGE) return
       const last = rows[rows.length - 1]

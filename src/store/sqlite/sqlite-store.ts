@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import {RateLimiterMemory, type RateLimiterAbstract} from 'rate-limiter-flexible'
 import {displayDbUrl} from '../display-url.js'
 import {issueDeltas, minuteDeltas} from '../grouping.js'
-import type {EventFilter, EventPageRequest, IssueFilter, IssuePageRequest, TimeBucket} from '../query-types.js'
+import type {EventFilter, EventJson, EventPageRequest, IssueFilter, IssuePageRequest, TimeBucket} from '../query-types.js'
 import {EVENT_QUERY_MIGRATION, EVENT_TEXT_MIGRATION, countEventRowsByBucket, indexEventTerms, queryEventRows, queryIssueRows} from './event-queries.js'
 import {Checkpointer, DEFAULT_CHECKPOINTER_OPTIONS, type CheckpointerOptions} from './checkpointer.js'
 import {
@@ -507,10 +507,27 @@ export class SqliteStore implements Store {
     )
   }
 
+  async countEventsByInterval(projectId: number, bucketMs: number, from: Date, to: Date): Promise<TimeBucket[]> {
+    const size = Math.floor(bucketMs)
+    if (!(size > 0)) throw new RangeError('bucketMs must be a positive number of milliseconds')
+    return this.guard(() =>
+      (this.s().countsByInterval.all({size, projectId, from: from.getTime(), to: to.getTime()}) as {start: number; count: number}[]).map(
+        (row) => ({start: new Date(row.start), count: row.count}),
+      ),
+    )
+  }
+
   // ---- filtered queries (event-queries.ts) ------------------------------------
 
   async queryEvents(filter: EventFilter, page: EventPageRequest): Promise<ErrorEvent[]> {
     return (await queryEventRows((step) => this.guard(() => step(this.conn())), filter, page)).map(toEvent)
+  }
+
+  async queryEventsJson(filter: EventFilter, page: EventPageRequest): Promise<EventJson[]> {
+    // doc is JSON.stringify(event) as inserted, and no statement updates an errors
+    // row: it is the API's JSON for the event as it stands.
+    const rows = await queryEventRows((step) => this.guard(() => step(this.conn())), filter, page)
+    return rows.map((row) => ({timestamp: new Date(row.timestamp), id: row.id, json: row.doc}))
   }
 
   async queryIssues(filter: IssueFilter, page: IssuePageRequest): Promise<Issue[]> {
@@ -659,6 +676,10 @@ export class SqliteStore implements Store {
       ),
       countsByMinute: db.prepare(
         'SELECT minute, count FROM event_counts WHERE project_id = ? AND minute >= ? AND minute < ? ORDER BY minute',
+      ),
+      countsByInterval: db.prepare(
+        `SELECT minute - minute % @size AS start, sum(count) AS count FROM event_counts
+         WHERE project_id = @projectId AND minute >= @from AND minute < @to GROUP BY start ORDER BY start`,
       ),
 
       getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
