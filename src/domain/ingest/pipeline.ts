@@ -39,8 +39,11 @@ export class IngestService {
     this.validate = compileLogErrorValidator(options.limits)
     this.committer = new GroupCommitter((events) => store.insertEvents(events), {
       maxBatch: 1000,
-      // SQLite writes are synchronous anyway; MongoDB overlaps a few bulk writes.
-      maxConcurrentWrites: store.engine === 'mongodb' ? 4 : 1,
+      // A few writes in flight: MongoDB overlaps bulk writes; SQLite's writer thread
+      // merges the batches queued behind a commit into the next one, so it is never
+      // idle waiting for the event loop (on the store's own connection, writes run
+      // one after another anyway).
+      maxConcurrentWrites: 4,
     })
   }
 
