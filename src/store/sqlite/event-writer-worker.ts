@@ -4,7 +4,7 @@
 
 import {parentPort, receiveMessageOnPort, workerData} from 'node:worker_threads'
 import Database from 'better-sqlite3'
-import {DOC_SEPARATOR, fromDoc, prepareEventWrites, writeEvents, type EventToWrite} from './event-writes.js'
+import {fromDoc, prepareEventWrites, writeEvents, type EventToWrite} from './event-writes.js'
 
 export interface EventWriterData {
   path: string
@@ -14,9 +14,9 @@ export interface EventWriterData {
   autocheckpoint: number
 }
 
-/** Messages from the store. `docs`: the events' JSON records, joined by DOC_SEPARATOR. */
+/** Messages from the store. `docs`: the events' JSON records. */
 export type EventWriterRequest =
-  | {type: 'write'; seq: number; docs: string}
+  | {type: 'write'; seq: number; docs: string[]}
   | {type: 'autocheckpoint'; pages: number}
   | {type: 'stop'}
 
@@ -45,7 +45,7 @@ const stmts = prepareEventWrites(db)
  * store sent while the last commit ran share the next one (and its fsync), instead
  * of each waiting for its own.
  */
-function write(first: {seq: number; docs: string}): void {
+function write(first: {seq: number; docs: string[]}): void {
   const seqs = [first.seq]
   const docs = [first.docs]
   const later: EventWriterRequest[] = []
@@ -61,7 +61,7 @@ function write(first: {seq: number; docs: string}): void {
   }
   try {
     const batch: EventToWrite[] = []
-    for (const joined of docs) for (const doc of joined.split(DOC_SEPARATOR)) batch.push(fromDoc(doc))
+    for (const list of docs) for (const doc of list) batch.push(fromDoc(doc))
     writeEvents(db, stmts, batch)
     for (const seq of seqs) port!.postMessage({type: 'written', seq} satisfies EventWriterReply)
   } catch (err) {

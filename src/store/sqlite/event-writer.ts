@@ -69,8 +69,8 @@ export class EventWriter {
     return this.ready && this.worker !== null
   }
 
-  /** Resolves once the events (their JSON records, joined by DOC_SEPARATOR) are committed. */
-  write(docs: string): Promise<void> {
+  /** Resolves once the events (their JSON records) are committed. */
+  write(docs: string[]): Promise<void> {
     const worker = this.worker
     if (worker === null || !this.ready) return Promise.reject(new WriterGoneError('the event writer is not running'))
     const seq = ++this.seq

@@ -8,7 +8,7 @@ import type {EventFilter, EventPageRequest, IssueFilter, IssuePageRequest, TimeB
 import {EVENT_QUERY_MIGRATION, countEventRowsByBucket, queryEventRows, queryIssueRows} from './event-queries.js'
 import {Checkpointer, DEFAULT_CHECKPOINTER_OPTIONS, type CheckpointerOptions} from './checkpointer.js'
 import {EventWriter, WriterGoneError} from './event-writer.js'
-import {DOC_SEPARATOR, prepareEventWrites, writeEvents} from './event-writes.js'
+import {prepareEventWrites, writeEvents} from './event-writes.js'
 import {
   DuplicateKeyError,
   StoreUnavailableError,
@@ -451,7 +451,7 @@ export class SqliteStore implements Store {
   private writeBatch(events: ErrorEvent[], docs: string[]): unknown {
     const writer = this.writer
     if (writer !== null && writer.running) {
-      return writer.write(docs.join(DOC_SEPARATOR)).catch((err: unknown) => {
+      return writer.write(docs).catch((err: unknown) => {
         // The thread died with the batch, committed or not: write it here. The ids
         // are the same, so events it did commit are skipped and not counted twice.
         if (err instanceof WriterGoneError && !this.closed) return this.writeBatch(events, docs)
