@@ -240,6 +240,7 @@ export class SqliteStore implements Store {
   private readonly checkpointerOptions: CheckpointerOptions | null
   private checkpointer: Checkpointer | null = null
   private checkpointerStart: NodeJS.Timeout | null = null
+  private checkpointerFailed = false
   private writerOptions: {startDelayMs: number} | null
   private writer: EventWriter | null = null
   private writerStart: NodeJS.Timeout | null = null
@@ -660,8 +661,8 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Runs a write (fn, synchronous, one transaction at most) until it gets the write
-   * lock. The first attempt is immediate; while another connection holds the lock,
+   * Runs a write (fn: one transaction at most, on this connection or the writer
+   * thread's) until it gets the write lock. The first attempt is immediate; while another connection holds the lock,
    * attempts repeat on timers — the event loop sleeps only BUSY_TIMEOUT_MS per
    * attempt — for up to `waitMs`, then StoreUnavailableError. A lock that has been
    * held for longer than that already is presumed still held: writes arriving later
@@ -721,6 +722,7 @@ export class SqliteStore implements Store {
 
   /** No worker (a bundled build without its file, or it died): SQLite checkpoints on commit again, as by default. */
   private onCheckpointerFailure(): void {
+    this.checkpointerFailed = true
     if (this.db !== null && this.db.open) this.db.pragma('wal_autocheckpoint = 1000')
     this.writer?.setAutocheckpoint(1000)
   }
@@ -737,8 +739,9 @@ export class SqliteStore implements Store {
       this.writerStart = null
       if (this.closed || this.db === null) return
       try {
-        // The writer's connection checkpoints (or not) like this one.
-        const autocheckpoint = this.db.pragma('wal_autocheckpoint', {simple: true}) as number
+        // The writer's commits leave checkpoints to the checkpoint worker (a commit that
+        // checkpoints holds its batch back), unless there is none to do them.
+        const autocheckpoint = this.checkpointerOptions === null || this.checkpointerFailed ? 1000 : 0
         this.writer = new EventWriter(this.path, {busyTimeoutMs: BUSY_TIMEOUT_MS, autocheckpoint}, () => this.onWriterFailure())
       } catch {
         this.onWriterFailure()
