@@ -18,7 +18,7 @@ import {parseStack, type StackFrame} from './stack.js'
 
 /** What follows from a stack trace's text alone, worked out once per distinct text. */
 interface StackInfo {
-  /** Card numbers masked. */
+  /** Control characters stripped, card numbers masked. */
   stack: string
   /** Parsed from the masked text, for events that bring no frames of their own. */
   frames: StackFrame[]
@@ -142,7 +142,8 @@ export class IngestService {
 }
 
 function stackInfo(raw: string): StackInfo {
-  const stack = maskCardNumbers(raw)
+  // stripControl again for an event that came cleaned (Sentry's): it changes nothing.
+  const stack = maskCardNumbers(stripControl(raw))
   const frames = stack ? parseStack(stack) : []
   return {stack, frames, framesKey: framesKey(frames)}
 }
@@ -153,6 +154,7 @@ function toDate(timestamp: string | number | undefined, fallback: Date): Date {
   return Number.isNaN(date.getTime()) ? fallback : date
 }
 
+/** The event from a validated body, its fields cleaned; finish() (always next) cleans the stack, scrubs and groups. */
 export function buildEvent(projectId: number, body: LogErrorBody, receivedAt: Date): ErrorEvent {
   const event: ErrorEvent = {
     id: newId(),
@@ -167,7 +169,8 @@ export function buildEvent(projectId: number, body: LogErrorBody, receivedAt: Da
     frames: [],
     tags: sanitizeTags(body.tags ?? {}),
   }
-  if (body.stack !== undefined) event.stack = stripControl(body.stack)
+  // As given: finish() cleans it (once per distinct stack text, see stackInfo).
+  if (body.stack !== undefined) event.stack = body.stack
   if (body.environment !== undefined) event.environment = stripControlOneLine(body.environment)
   if (body.release !== undefined) event.release = stripControlOneLine(body.release)
   if (body.platform !== undefined) event.platform = stripControlOneLine(body.platform)
