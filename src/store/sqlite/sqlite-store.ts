@@ -183,6 +183,13 @@ const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY|NOT
  * longer waits happen in write(), between attempts, on timers.
  */
 const BUSY_TIMEOUT_MS = 2
+/**
+ * The writer thread may wait inside SQLite: no event loop sleeps meanwhile. Long enough
+ * for the checkpoint worker's moments with the write lock (a TRUNCATE checkpoint, which
+ * waits up to 20 ms for readers) to pass within one attempt: with 2 ms, a busy server
+ * saw ~10-30 retries a second on timers (5 ms, then 10, 20…), each a latency spike.
+ */
+const WRITER_BUSY_TIMEOUT_MS = 25
 /** How long a write keeps trying for the write lock before the database counts as unavailable (an ingest answers 503). */
 export const LOCK_WAIT_MS = 1000
 /** init() runs at start-up, off any request path: it may wait as long as the old busy_timeout did. */
@@ -742,7 +749,7 @@ export class SqliteStore implements Store {
         // The writer's commits leave checkpoints to the checkpoint worker (a commit that
         // checkpoints holds its batch back), unless there is none to do them.
         const autocheckpoint = this.checkpointerOptions === null || this.checkpointerFailed ? 1000 : 0
-        this.writer = new EventWriter(this.path, {busyTimeoutMs: BUSY_TIMEOUT_MS, autocheckpoint}, () => this.onWriterFailure())
+        this.writer = new EventWriter(this.path, {busyTimeoutMs: WRITER_BUSY_TIMEOUT_MS, autocheckpoint}, () => this.onWriterFailure())
       } catch {
         this.onWriterFailure()
       }
