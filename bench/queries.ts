@@ -32,8 +32,9 @@ export type QueryKey = 'first' | 'deep' | 'filtered' | 'textCommon' | 'textRare'
 export interface QueryBenchOptions {
   dbUrl: string
   events: number
-  /** Measured requests per query (after 2 warm-ups). */
+  /** Measured requests per query, after `warmups` unmeasured ones. */
   runs: number
+  warmups: number
   /** Events per insertEvents call while seeding. */
   batch: number
   /** The database already holds the seeded project (see --query-db): skip seeding. */
@@ -82,7 +83,7 @@ const percentile = (sorted: number[], p: number): number => sorted[Math.min(sort
 
 /** Seeds a fresh database, starts `crashlog serve` on it and times the reading API. */
 export async function measureQueries(options: QueryBenchOptions): Promise<QueryReport> {
-  const {dbUrl, runs, log} = options
+  const {dbUrl, runs, warmups, log} = options
   let {events} = options
   let projectId: number
   let fillRate = Number.NaN
@@ -118,14 +119,14 @@ export async function measureQueries(options: QueryBenchOptions): Promise<QueryR
     const time = async (label: string, path: string): Promise<QueryTiming> => {
       const samples: number[] = []
       let rows = 0
-      for (let i = 0; i < runs + 2; i++) {
+      for (let i = 0; i < runs + warmups; i++) {
         const started = performance.now()
         const answer = await get(base, path, token)
         const ms = performance.now() - started
         if (answer.status !== 200) throw new Error(`GET ${path} answered ${answer.status}: ${answer.body.toString().slice(0, 300)}`)
-        if (i < 2) continue
+        if (i < warmups) continue
         samples.push(ms)
-        if (i === 2) {
+        if (i === warmups) {
           const json = JSON.parse(answer.body.toString()) as {errors?: unknown[]; buckets?: unknown[]; issues?: unknown[]}
           rows = (json.errors ?? json.buckets ?? json.issues ?? []).length
         }

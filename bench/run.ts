@@ -29,7 +29,7 @@ const {values: opts} = parseArgs({
     'no-queries': {type: 'boolean', default: process.env.BENCH_NO_QUERIES === '1'},
     'queries-only': {type: 'boolean', default: false},
     'query-events': {type: 'string', default: process.env.BENCH_QUERY_EVENTS ?? '1000000'},
-    'query-mongo-events': {type: 'string', default: process.env.BENCH_QUERY_MONGO_EVENTS ?? '20000'},
+    'query-mongo-events': {type: 'string', default: process.env.BENCH_QUERY_MONGO_EVENTS ?? '5000'},
     'query-runs': {type: 'string', default: process.env.BENCH_QUERY_RUNS ?? '20'},
     'query-db': {type: 'string'},
     help: {type: 'boolean', default: false},
@@ -50,7 +50,7 @@ if (opts.help) {
   --no-queries      skip the query part (BENCH_NO_QUERIES=1)
   --queries-only    only the query part
   --query-events N  events seeded for the SQLite query part (default 1000000)
-  --query-mongo-events N  events seeded for the MongoDB query part (default 20000; 0 skips it)
+  --query-mongo-events N  events seeded for the MongoDB query part (default 5000; 0 skips it)
   --query-runs N    measured requests per query (default 20, after 2 warm-ups)
   --query-db FILE   SQLite file for the query part, kept afterwards; seeded only if it has no project yet
                     (for repeated runs: seeding 1M events takes minutes; stats need it seeded within the last days)
@@ -456,7 +456,7 @@ async function queryPhase(): Promise<void> {
   const reports: Array<{name: string; report: QueryReport}> = []
   log(`query phase: SQLite with ${f0(sqliteEvents)} events`)
   const file = opts['query-db'] ?? join(tempDir('crashlog-bench-queries-'), 'crashlog.db')
-  reports.push({name: 'SQLite', report: await measureQueries({dbUrl: `sqlite:${file}`, events: sqliteEvents, runs, batch: 1000, reuse: opts['query-db'] !== undefined, log})})
+  reports.push({name: 'SQLite', report: await measureQueries({dbUrl: `sqlite:${file}`, events: sqliteEvents, runs, warmups: 2, batch: 1000, reuse: opts['query-db'] !== undefined, log})})
   if (!opts['no-mongo'] && mongoEvents > 0) {
     const mongo = await findMongo()
     if (mongo.uri === null) warn(`(MongoDB query part skipped: ${mongo.why})`)
@@ -464,8 +464,7 @@ async function queryPhase(): Promise<void> {
       if (mongo.server) cleanups.push(() => mongo.server!.stop())
       log(`query phase: ${mongo.description} with ${f0(mongoEvents)} events (information only)`)
       try {
-        // Smaller batches: FerretDB writes a batch of 1000 events in several seconds.
-        const report = await measureQueries({dbUrl: withDatabase(mongo.uri, `crashlog_bench_q_${process.pid}`), events: mongoEvents, runs: Math.min(runs, 5), batch: 100, log})
+        const report = await measureQueries({dbUrl: withDatabase(mongo.uri, `crashlog_bench_q_${process.pid}`), events: mongoEvents, runs: Math.min(runs, 3), warmups: 1, batch: 1000, log})
         reports.push({name: mongo.description.startsWith('FerretDB') ? 'FerretDB' : 'MongoDB', report})
       } catch (err) {
         warn(`(MongoDB query part failed: ${(err as Error).message.split('\n')[0]})`)

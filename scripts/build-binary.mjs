@@ -2,7 +2,7 @@
 // Builds the single-file program, dist/crashlog-<platform>-<arch> (linux-x64 here), with
 // Node's single executable applications: the compiled code (dist/, from `npm run build`)
 // bundled by esbuild into one CommonJS script, the files that must exist on disk (the
-// native addons, the SQLite checkpoint worker, the dashboard) as SEA assets, all
+// native addons, the SQLite worker threads, the dashboard) as SEA assets, all
 // injected with postject into a copy of the Node binary that runs this script.
 // Part of `npm run build:binary`, which runs `npm run build` first. Works offline.
 //
@@ -36,7 +36,8 @@ const started = Date.now()
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
 const RUNTIME = join(dist, 'src/binary/sea-runtime.js')
 const MAIN = join(dist, 'src/binary/main.js')
-const WORKER = 'dist/src/store/sqlite/checkpoint-worker.js'
+// Worker threads start from a file: each is bundled on its own and kept as an asset.
+const WORKERS = ['dist/src/store/sqlite/checkpoint-worker.js', 'dist/src/store/sqlite/event-writer-worker.js']
 
 function fail(message) {
   process.stderr.write(`build-binary: ${message}\n`)
@@ -48,7 +49,7 @@ function log(line) {
 }
 
 if (process.platform !== 'linux') fail(`only Linux builds are supported (this is ${target})`)
-for (const file of [RUNTIME, MAIN, join(root, WORKER)]) {
+for (const file of [RUNTIME, MAIN, ...WORKERS.map((w) => join(root, w))]) {
   if (!existsSync(file)) fail(`${relative(root, file)} is missing: run \`npm run build\` first`)
 }
 
@@ -105,7 +106,7 @@ const addTree = (dir, prefix) => {
   }
 }
 addTree(join(dist, 'ui'), 'dist/ui/')
-// The worker is a .js file in a folder with no package.json above it: CommonJS, said so.
+// The workers are .js files in a folder with no package.json above them: CommonJS, said so.
 assets.set('dist/package.json', Buffer.from('{"type": "commonjs"}\n'))
 const nativeAssets = {}
 for (const [name, file] of Object.entries(natives)) {
@@ -255,21 +256,24 @@ const buildInfo = (buildId, files) => ({
   natives: nativeAssets,
 })
 
-// The worker carries the build id (it finds the cache folder like the main thread), and
-// the build id is a hash of every asset, the worker included: hash the worker with a
+// A worker carries the build id (it finds the cache folder like the main thread), and
+// the build id is a hash of every asset, the workers included: hash the workers with a
 // stand-in id, then put the real one in.
 const STAND_IN = 'crashlog-build-id-stand-in'
-const workerOut = join(work, 'checkpoint-worker.js')
-const workerInputs = Object.keys((await bundle(join(root, WORKER), workerOut, buildInfo(STAND_IN, []))).metafile.inputs)
-const workerWithStandIn = readFileSync(workerOut, 'utf8')
-assets.set(WORKER, Buffer.from(workerWithStandIn))
+const workerInputs = []
+const workersWithStandIn = new Map()
+for (const worker of WORKERS) {
+  const workerOut = join(work, worker.split('/').at(-1))
+  workerInputs.push(...Object.keys((await bundle(join(root, worker), workerOut, buildInfo(STAND_IN, []))).metafile.inputs))
+  workersWithStandIn.set(worker, readFileSync(workerOut, 'utf8'))
+  assets.set(worker, Buffer.from(workersWithStandIn.get(worker)))
+}
 
 const names = [...assets.keys()].sort()
 const hash = createHash('sha256')
 for (const name of names) hash.update(`${name}\0${assets.get(name).length}\0`).update(assets.get(name))
 const buildId = hash.digest('hex').slice(0, 12)
-const workerText = workerWithStandIn.replaceAll(JSON.stringify(STAND_IN), JSON.stringify(buildId))
-assets.set(WORKER, Buffer.from(workerText))
+for (const [worker, text] of workersWithStandIn) assets.set(worker, Buffer.from(text.replaceAll(JSON.stringify(STAND_IN), JSON.stringify(buildId))))
 
 const mainOut = join(work, 'crashlog.cjs')
 const mainBuild = await bundle(MAIN, mainOut, buildInfo(buildId, names))

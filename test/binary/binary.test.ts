@@ -194,13 +194,13 @@ describe('the single-file binary, alone in an empty folder without Node', functi
       expect(output).to.include('stopped')
     })
 
-    it('kept its native modules, worker and dashboard in a per-build cache folder of its own', () => {
+    it('kept its native modules, workers and dashboard in a per-build cache folder of its own', () => {
       const base = join(env.HOME, '.cache/crashlog')
       const builds = readdirSync(base)
       expect(builds).to.have.length(1)
       expect(builds[0]).to.match(new RegExp(`^${PACKAGE.version.replace(/\./g, '\\.')}-[0-9a-f]{12}$`))
       const cache = join(base, builds[0])
-      for (const file of ['native/better_sqlite3.node', 'native/bcrypt.node', 'dist/src/store/sqlite/checkpoint-worker.js', 'dist/ui/index.html']) {
+      for (const file of ['native/better_sqlite3.node', 'native/bcrypt.node', 'dist/src/store/sqlite/checkpoint-worker.js', 'dist/src/store/sqlite/event-writer-worker.js', 'dist/ui/index.html']) {
         expect(existsSync(join(cache, file)), file).to.equal(true)
       }
       expect(statSync(cache).mode & 0o077).to.equal(0)

@@ -978,3 +978,100 @@ describe('SQLite engine: locks held by other connections, and checkpoints', func
     expect(store.checkpointerRunning).to.equal(false)
   })
 })
+
+describe('SQLite engine: events written by the writer thread', function () {
+  const sqlite = ENGINES.find((e) => e.name === 'sqlite')!
+  let url: string
+  let store: SqliteStore
+
+  /** A store whose writer thread runs: it starts right after the first insertEvents. */
+  async function withWriter(): Promise<SqliteStore> {
+    const s = new SqliteStore(url, {writer: {startDelayMs: 0}})
+    await s.init()
+    expect(s.writerRunning).to.equal(false)
+    await s.insertEvents([minimalEvent(99)])
+    const deadline = Date.now() + 10_000
+    while (!s.writerRunning && Date.now() < deadline) await tick(10)
+    expect(s.writerRunning, 'the writer thread started').to.equal(true)
+    return s
+  }
+
+  beforeEach(async () => {
+    url = sqlite.newDatabaseUrl()
+    store = await withWriter()
+  })
+
+  afterEach(async () => {
+    await store.close()
+  })
+
+  it('stores events as the store connection would: read back equal, terms, issues and counters', async () => {
+    const events = [fullEvent(1), fullEvent(1, {tags: {feature: 'search'}}), minimalEvent(1, {fingerprint: 'fp-b'})]
+    await store.insertEvents(events)
+    expect(store.writerRunning).to.equal(true)
+    for (const e of events) expect(await store.findEvent(1, e.id)).to.deep.equal(e)
+    const tagged = await store.queryEvents({projectId: 1, tags: [{key: 'feature', value: 'search'}]}, {limit: 10, order: 'desc'})
+    expect(tagged.map((e) => e.id)).to.deep.equal([events[1].id])
+    expect((await store.queryEvents({projectId: 1, release: ['shop@1.2.3'], browser: ['Firefox']}, {limit: 10, order: 'desc'})).length).to.equal(2)
+    expect((await store.findIssue(1, 'iss-1'))!.count).to.equal(2)
+    expect((await store.findIssue(1, issueIdOf(1, 'fp-b')))!.count).to.equal(1)
+    expect(await store.countEventsByMinute(1, new Date('2024-05-01T09:00:00Z'), new Date('2024-05-01T11:00:00Z'))).to.deep.equal([
+      {minute: new Date('2024-05-01T10:00:00Z'), count: 3},
+    ])
+  })
+
+  it('answers only once committed, skips ids already stored without counting them, and merges batches sent together', async () => {
+    const first = Array.from({length: 20}, () => minimalEvent(1))
+    await store.insertEvents(first)
+    // Another connection sees them as soon as the promise resolves.
+    const other = new Database(sqlitePathFromUrl(url), {readonly: true})
+    try {
+      expect((other.prepare('SELECT count(*) AS n FROM errors WHERE project_id = 1').get() as {n: number}).n).to.equal(20)
+    } finally {
+      other.close()
+    }
+    // Batches in flight together (the group commit sends several): resent ids are skipped.
+    const batches = [first.slice(0, 5), Array.from({length: 30}, () => minimalEvent(1)), [...first.slice(10), minimalEvent(1)]]
+    await Promise.all(batches.map((b) => store.insertEvents(b)))
+    expect(await store.countEvents(1)).to.equal(51)
+    expect((await store.findIssue(1, issueIdOf(1, 'fp-default')))!.count).to.equal(51)
+  })
+
+  it('fails with StoreUnavailableError after about 1 s of another connection holding the lock, without blocking the event loop, and writes once it is free', async () => {
+    const other = new Database(sqlitePathFromUrl(url))
+    try {
+      other.exec('BEGIN EXCLUSIVE')
+      const loop = watchEventLoop()
+      const started = Date.now()
+      const err = await rejection(store.insertEvents([minimalEvent(1)]))
+      const elapsed = Date.now() - started
+      const loopStats = loop.stop()
+      expect(err, String(err)).to.be.instanceOf(StoreUnavailableError)
+      expect((err as Error).message).to.contain('locked by another process')
+      expect(elapsed).to.be.within(900, 2000)
+      expect(loopStats.worst, 'worst event-loop delay (ms)').to.be.below(250)
+      // Still held: the next write fails at once.
+      const again = Date.now()
+      expect(await rejection(store.insertEvents([minimalEvent(1)]))).to.be.instanceOf(StoreUnavailableError)
+      expect(Date.now() - again).to.be.below(100)
+      other.exec('ROLLBACK')
+      await store.insertEvents([minimalEvent(1)])
+      expect(await store.countEvents(1)).to.equal(1)
+      expect(store.writerRunning).to.equal(true)
+    } finally {
+      if (other.inTransaction) other.exec('ROLLBACK')
+      other.close()
+    }
+  })
+
+  it('writes every batch in flight before close() returns, then stops the thread', async () => {
+    const pending = Array.from({length: 10}, () => store.insertEvents(Array.from({length: 50}, () => minimalEvent(1))))
+    const closing = store.close()
+    await Promise.all(pending)
+    await closing
+    expect(store.writerRunning).to.equal(false)
+    store = new SqliteStore(url, {writer: false})
+    await store.init()
+    expect(await store.countEvents(1)).to.equal(500)
+  })
+})

@@ -112,6 +112,7 @@ describeEachEngine('HTTP ingestion: POST /log-error', (engine) => {
     const res = await api.post('/log-error', {
       message: 'bad\u0000 \u001b[31mred\u001b[0m\nline two',
       type: 'Evil\u0007Error',
+      stack: 'Evil\u0007Error: bad\n    at f\u0000n (https://shop.example.com/app.js:1:2)',
       tags: {'a.b': 'x\u0000y', $where: '1'},
       user: {$ne: '', 'profile.name': 'p', nested: {$gt: {'x.y': 1}}},
     }, {apiKey})
@@ -119,6 +120,8 @@ describeEachEngine('HTTP ingestion: POST /log-error', (engine) => {
     const stored = (await server.store.findEvent(projectId, res.body.id))!
     expect(stored.message).to.equal('bad [31mred[0m\nline two')
     expect(stored.type).to.equal('EvilError')
+    expect(stored.stack).to.equal('EvilError: bad\n    at fn (https://shop.example.com/app.js:1:2)')
+    expect(stored.frames[0]).to.include({function: 'fn'})
     expect(stored.tags).to.deep.equal({a_b: 'xy', _where: '1'})
     expect(stored.user).to.deep.equal({_ne: '', profile_name: 'p', nested: {_gt: {x_y: 1}}})
   })

@@ -1,4 +1,4 @@
-import {createHash} from 'node:crypto'
+import {hash} from 'node:crypto'
 import type {StackFrame} from './stack.js'
 
 /** How many in-app frames, from the top, decide the group. */
@@ -26,20 +26,42 @@ function frameKey(frame: StackFrame): string {
   return `${file}|${frame.function ?? ''}`
 }
 
-export function computeFingerprint(input: {type: string; message: string; frames: StackFrame[]; fingerprint?: string}): string {
-  const hash = createHash('sha256')
-  if (input.fingerprint !== undefined) {
-    // The client's own grouping wins; hashed so its length and characters do not matter.
-    hash.update('custom\0' + input.fingerprint)
-  } else {
-    const inApp = input.frames.filter((f) => f.inApp)
-    const top = (inApp.length > 0 ? inApp : input.frames).slice(0, TOP_FRAMES)
-    hash.update(['auto', input.type, normaliseMessage(input.message), ...top.map(frameKey)].join('\0'))
-  }
-  return hash.digest('hex').slice(0, 32)
+/**
+ * What the frames add to an automatic fingerprint: the top in-app frames (or the top
+ * frames, when none is in-app), '' for none. Separate so a caller that sees the same
+ * frames again (a cached stack) computes it once.
+ */
+export function framesKey(frames: readonly StackFrame[]): string {
+  const inApp = frames.filter((f) => f.inApp)
+  return (inApp.length > 0 ? inApp : frames).slice(0, TOP_FRAMES).map(frameKey).join('\0')
+}
+
+export interface FingerprintInput {
+  type: string
+  message: string
+  frames: readonly StackFrame[]
+  fingerprint?: string
+}
+
+/**
+ * `parts` lets a caller pass what it already knows: the frames' key, and the message
+ * normalised (both are pure functions of their input).
+ */
+export function computeFingerprint(input: FingerprintInput, parts: {framesKey?: string; normalisedMessage?: string} = {}): string {
+  // The client's own grouping wins; hashed so its length and characters do not matter.
+  if (input.fingerprint !== undefined) return sha256Hex32('custom\0' + input.fingerprint)
+  const frames = parts.framesKey ?? framesKey(input.frames)
+  const message = parts.normalisedMessage ?? normaliseMessage(input.message)
+  // The text hashed is the same as ever ('auto', type, message, frame keys, joined by NUL): stored fingerprints stay valid.
+  return sha256Hex32(`auto\0${input.type}\0${message}${frames === '' ? '' : `\0${frames}`}`)
 }
 
 /** The issue id follows from (project, fingerprint): every writer agrees without reading first. */
 export function issueIdFor(projectId: number, fingerprint: string): string {
-  return createHash('sha256').update(`${projectId}\0${fingerprint}`).digest('hex').slice(0, 32)
+  return sha256Hex32(`${projectId}\0${fingerprint}`)
+}
+
+// crypto.hash: one call, no Hash object per event.
+function sha256Hex32(text: string): string {
+  return hash('sha256', text, 'hex').slice(0, 32)
 }

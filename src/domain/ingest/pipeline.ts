@@ -7,13 +7,23 @@ import {compileLogErrorValidator, type IngestLimits, type LogErrorBody} from '..
 import type {ErrorEvent, Project, Store} from '../../store/types.js'
 import {newId} from '../ids.js'
 import {hashApiKey} from '../keys.js'
-import {computeFingerprint, issueIdFor} from './fingerprint.js'
+import {computeFingerprint, framesKey, issueIdFor, normaliseMessage} from './fingerprint.js'
 import {GroupCommitter} from './group-commit.js'
 import type {KeyCache} from './key-cache.js'
+import {Memo} from './memo.js'
 import type {IngestRateLimiter, RateLimitState} from './rate-limit.js'
 import {sanitizeObject, sanitizeTags, stripControl, stripControlOneLine} from './sanitize.js'
 import {maskCardNumbers, type Scrubber} from './scrub.js'
-import {parseStack} from './stack.js'
+import {parseStack, type StackFrame} from './stack.js'
+
+/** What follows from a stack trace's text alone, worked out once per distinct text. */
+interface StackInfo {
+  /** Control characters stripped, card numbers masked. */
+  stack: string
+  /** Parsed from the masked text, for events that bring no frames of their own. */
+  frames: StackFrame[]
+  framesKey: string
+}
 
 export interface IngestOptions {
   limits: IngestLimits
@@ -28,6 +38,9 @@ export interface Accepted {
 export class IngestService {
   private readonly validate: (body: unknown, prefix?: string) => LogErrorBody
   private readonly committer: GroupCommitter<ErrorEvent>
+  // Bounded (see Memo): ~1,000 stacks of up to 8 KiB, short messages.
+  private readonly stacks = new Memo<StackInfo>(1000, 8 * 1024)
+  private readonly messages = new Memo<string>(1000, 1024)
 
   constructor(
     private readonly store: Store,
@@ -39,8 +52,11 @@ export class IngestService {
     this.validate = compileLogErrorValidator(options.limits)
     this.committer = new GroupCommitter((events) => store.insertEvents(events), {
       maxBatch: 1000,
-      // SQLite writes are synchronous anyway; MongoDB overlaps a few bulk writes.
-      maxConcurrentWrites: store.engine === 'mongodb' ? 4 : 1,
+      // A few writes in flight: MongoDB overlaps bulk writes; SQLite's writer thread
+      // merges the batches queued behind a commit into the next one, so it is never
+      // idle waiting for the event loop (on the store's own connection, writes run
+      // one after another anyway).
+      maxConcurrentWrites: 4,
     })
   }
 
@@ -82,14 +98,26 @@ export class IngestService {
   finish(event: ErrorEvent): ErrorEvent {
     const s = this.scrubber
     event.message = maskCardNumbers(event.message)
-    if (event.stack !== undefined) event.stack = maskCardNumbers(event.stack)
+    let frames: string | undefined
+    if (event.stack !== undefined) {
+      const info = this.stacks.get(event.stack, stackInfo)
+      event.stack = info.stack
+      // Events share the cached frames: nothing changes an event's frames after this.
+      if (event.frames.length === 0) {
+        event.frames = info.frames
+        frames = info.framesKey
+      }
+    }
     event.tags = s.scrubObject(event.tags)
     if (event.url !== undefined) event.url = s.scrubUrl(event.url)
     if (event.client) event.client = s.scrubObject(event.client)
     if (event.user) event.user = s.scrubObject(event.user)
     if (event.contexts) event.contexts = s.scrubObject(event.contexts)
-    if (event.frames.length === 0 && event.stack) event.frames = parseStack(event.stack)
-    event.fingerprint = computeFingerprint({type: event.type, message: event.message, frames: event.frames, fingerprint: event.fingerprint || undefined})
+    const custom = event.fingerprint || undefined
+    event.fingerprint = computeFingerprint(
+      {type: event.type, message: event.message, frames: event.frames, fingerprint: custom},
+      custom === undefined ? {framesKey: frames, normalisedMessage: this.messages.get(event.message, normaliseMessage)} : {},
+    )
     event.issueId = issueIdFor(event.projectId, event.fingerprint)
     return event
   }
@@ -113,12 +141,20 @@ export class IngestService {
   }
 }
 
+function stackInfo(raw: string): StackInfo {
+  // stripControl again for an event that came cleaned (Sentry's): it changes nothing.
+  const stack = maskCardNumbers(stripControl(raw))
+  const frames = stack ? parseStack(stack) : []
+  return {stack, frames, framesKey: framesKey(frames)}
+}
+
 function toDate(timestamp: string | number | undefined, fallback: Date): Date {
   if (timestamp === undefined) return fallback
   const date = new Date(timestamp)
   return Number.isNaN(date.getTime()) ? fallback : date
 }
 
+/** The event from a validated body, its fields cleaned; finish() (always next) cleans the stack, scrubs and groups. */
 export function buildEvent(projectId: number, body: LogErrorBody, receivedAt: Date): ErrorEvent {
   const event: ErrorEvent = {
     id: newId(),
@@ -133,7 +169,8 @@ export function buildEvent(projectId: number, body: LogErrorBody, receivedAt: Da
     frames: [],
     tags: sanitizeTags(body.tags ?? {}),
   }
-  if (body.stack !== undefined) event.stack = stripControl(body.stack)
+  // As given: finish() cleans it (once per distinct stack text, see stackInfo).
+  if (body.stack !== undefined) event.stack = body.stack
   if (body.environment !== undefined) event.environment = stripControlOneLine(body.environment)
   if (body.release !== undefined) event.release = stripControlOneLine(body.release)
   if (body.platform !== undefined) event.platform = stripControlOneLine(body.platform)

@@ -19,7 +19,11 @@ export function stripControlOneLine(value: string): string {
   return stripControl(value).replace(/[\r\n\t]+/g, ' ')
 }
 
+// Most keys (tags, client fields) are plain identifiers: nothing to clean.
+const PLAIN_KEY = /^[A-Za-z0-9_-]*$/
+
 export function safeKey(key: string): string {
+  if (PLAIN_KEY.test(key) && key !== '__proto__' && key !== 'constructor' && key !== 'prototype') return key
   const cleaned = stripControlOneLine(key).replace(/[$.]/g, '_')
   return cleaned === '__proto__' || cleaned === 'constructor' || cleaned === 'prototype' ? `_${cleaned}` : cleaned
 }

@@ -1,6 +1,8 @@
 // Secrets never reach storage: values under sensitive keys become [Filtered], and
 // anything shaped like a payment card number is masked wherever it appears.
 
+import {Memo} from './memo.js'
+
 export const FILTERED = '[Filtered]'
 
 /** Matched against keys lower-cased with everything but letters and digits removed. */
@@ -40,6 +42,8 @@ export function maskCardNumbers(text: string): string {
 export class Scrubber {
   private readonly contains: string[]
   private readonly exact: Set<string>
+  // The same few field names come with every event; each is checked against every scrub key.
+  private readonly verdicts = new Memo<boolean>(2000, 128)
 
   constructor(keys: readonly string[] = DEFAULT_SCRUB_KEYS) {
     const normalised = keys.map(normaliseKey).filter(Boolean)
@@ -48,8 +52,10 @@ export class Scrubber {
   }
 
   isSensitiveKey(key: string): boolean {
-    const k = normaliseKey(key)
-    return this.exact.has(k) || this.contains.some((s) => k.includes(s))
+    return this.verdicts.get(key, (raw) => {
+      const k = normaliseKey(raw)
+      return this.exact.has(k) || this.contains.some((s) => k.includes(s))
+    })
   }
 
   /** A scrubbed deep copy of a JSON value. */

@@ -4,10 +4,11 @@ import {dirname, resolve} from 'node:path'
 import Database from 'better-sqlite3'
 import {RateLimiterMemory, type RateLimiterAbstract} from 'rate-limiter-flexible'
 import {displayDbUrl} from '../display-url.js'
-import {issueDeltas, minuteDeltas} from '../grouping.js'
 import type {EventFilter, EventJson, EventPageRequest, IssueFilter, IssuePageRequest, TimeBucket} from '../query-types.js'
-import {EVENT_QUERY_MIGRATION, EVENT_TEXT_MIGRATION, countEventRowsByBucket, indexEventTerms, queryEventRows, queryIssueRows} from './event-queries.js'
+import {EVENT_QUERY_MIGRATION, EVENT_TEXT_MIGRATION, countEventRowsByBucket, queryEventRows, queryIssueRows} from './event-queries.js'
 import {Checkpointer, DEFAULT_CHECKPOINTER_OPTIONS, type CheckpointerOptions} from './checkpointer.js'
+import {EventWriter, WriterGoneError} from './event-writer.js'
+import {prepareEventWrites, writeEvents} from './event-writes.js'
 import {
   DuplicateKeyError,
   StoreUnavailableError,
@@ -184,6 +185,13 @@ const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY|NOT
  * longer waits happen in write(), between attempts, on timers.
  */
 const BUSY_TIMEOUT_MS = 2
+/**
+ * The writer thread may wait inside SQLite: no event loop sleeps meanwhile. Long enough
+ * for the checkpoint worker's moments with the write lock (a TRUNCATE checkpoint, which
+ * waits up to 20 ms for readers) to pass within one attempt: with 2 ms, a busy server
+ * saw ~10-30 retries a second on timers (5 ms, then 10, 20…), each a latency spike.
+ */
+const WRITER_BUSY_TIMEOUT_MS = 25
 /** How long a write keeps trying for the write lock before the database counts as unavailable (an ingest answers 503). */
 export const LOCK_WAIT_MS = 1000
 /** init() runs at start-up, off any request path: it may wait as long as the old busy_timeout did. */
@@ -194,7 +202,18 @@ const RETRY_MAX_MS = 50
 export interface SqliteStoreOptions {
   /** WAL checkpointing in a worker thread; false leaves it to SQLite (autocheckpoint). */
   checkpointer?: Partial<CheckpointerOptions> | false
+  /**
+   * Events written by a worker thread (event-writer.ts), started `startDelayMs` after
+   * the first insertEvents; false writes them on the store's connection.
+   */
+  writer?: {startDelayMs: number} | false
 }
+
+/**
+ * A process that writes events once and closes (a CLI command) never starts the
+ * writer thread; a server starts it once the first batch is written.
+ */
+const DEFAULT_WRITER_START_MS = 200
 
 function isBusy(err: unknown): boolean {
   return /^SQLITE_(BUSY|LOCKED)/.test(sqliteCode(err) ?? '')
@@ -230,6 +249,10 @@ export class SqliteStore implements Store {
   private readonly checkpointerOptions: CheckpointerOptions | null
   private checkpointer: Checkpointer | null = null
   private checkpointerStart: NodeJS.Timeout | null = null
+  private checkpointerFailed = false
+  private writerOptions: {startDelayMs: number} | null
+  private writer: EventWriter | null = null
+  private writerStart: NodeJS.Timeout | null = null
   /** When writes first found the write lock taken by another connection; null once one got it. */
   private lockedSince: number | null = null
   private lastBusyAt = 0
@@ -239,6 +262,7 @@ export class SqliteStore implements Store {
     this.path = sqlitePathFromUrl(url)
     this.checkpointerOptions =
       options.checkpointer === false ? null : {...DEFAULT_CHECKPOINTER_OPTIONS, ...options.checkpointer}
+    this.writerOptions = options.writer === false ? null : {startDelayMs: DEFAULT_WRITER_START_MS, ...options.writer}
   }
 
   async init(): Promise<void> {
@@ -277,9 +301,15 @@ export class SqliteStore implements Store {
     this.closed = true
     if (this.checkpointerStart !== null) clearTimeout(this.checkpointerStart)
     this.checkpointerStart = null
+    if (this.writerStart !== null) clearTimeout(this.writerStart)
+    this.writerStart = null
+    const writer = this.writer
+    this.writer = null
+    // The writer finishes the batches it was sent (their callers wait for them).
+    if (writer !== null) await writer.stop()
     const checkpointer = this.checkpointer
     this.checkpointer = null
-    // The worker's connection goes first, so the last one closing (ours) checkpoints
+    // The workers' connections go first, so the last one closing (ours) checkpoints
     // whatever is left and removes the WAL.
     if (checkpointer !== null) await checkpointer.stop()
     if (this.db !== null) {
@@ -292,6 +322,11 @@ export class SqliteStore implements Store {
   /** Whether the checkpoint worker runs (it starts with the first write), for tests and diagnostics. */
   get checkpointerRunning(): boolean {
     return this.checkpointer?.running ?? false
+  }
+
+  /** Whether events are written by the writer thread (it starts after the first insertEvents), for tests and diagnostics. */
+  get writerRunning(): boolean {
+    return this.writer?.running ?? false
   }
 
   // ---- users ---------------------------------------------------------------
@@ -417,47 +452,24 @@ export class SqliteStore implements Store {
 
   async insertEvents(events: ErrorEvent[]): Promise<void> {
     if (events.length === 0) return
-    await this.write(() =>
-      // One transaction: the events, their issues and the counters commit together.
-      // IMMEDIATE takes the write lock first, so a lock held elsewhere fails here,
-      // before any work, and write() retries the whole transaction.
-      this.conn().transaction(() => {
-        const stmts = this.s()
-        const insert = stmts.insertEvent
-        // An id already stored (a Sentry SDK resending an event_id) is skipped and not counted.
-        const written: ErrorEvent[] = []
-        for (const event of events) {
-          const result = insert.run({
-            id: event.id,
-            project_id: event.projectId,
-            timestamp: event.timestamp.getTime(),
-            received_at: event.receivedAt.getTime(),
-            level: event.level,
-            type: event.type,
-            message: event.message,
-            fingerprint: event.fingerprint ?? null,
-            issue_id: event.issueId ?? null,
-            doc: JSON.stringify(event),
-          })
-          if (result.changes > 0) written.push(event)
-        }
-        indexEventTerms(this.conn(), written)
-        for (const d of issueDeltas(written)) {
-          stmts.upsertIssue.run({
-            id: d.issueId,
-            project_id: d.projectId,
-            fingerprint: d.fingerprint,
-            type: d.type,
-            message: d.message,
-            level: d.level,
-            count: d.count,
-            first_seen: d.firstSeen.getTime(),
-            last_seen: d.lastSeen.getTime(),
-          })
-        }
-        for (const d of minuteDeltas(written)) stmts.addMinuteCount.run(d.projectId, d.minute, d.count)
-      }).immediate(),
-    )
+    // Serialised once: a retry after SQLITE_BUSY writes the same rows again.
+    const docs = events.map((event) => JSON.stringify(event))
+    await this.write(() => this.writeBatch(events, docs))
+  }
+
+  /** One attempt: on the writer thread when it runs, else on this connection. */
+  private writeBatch(events: ErrorEvent[], docs: string[]): unknown {
+    const writer = this.writer
+    if (writer !== null && writer.running) {
+      return writer.write(docs).catch((err: unknown) => {
+        // The thread died with the batch, committed or not: write it here. The ids
+        // are the same, so events it did commit are skipped and not counted twice.
+        if (err instanceof WriterGoneError && !this.closed) return this.writeBatch(events, docs)
+        throw err
+      })
+    }
+    this.startWriterSoon()
+    return writeEvents(this.conn(), this.s(), events.map((event, i) => ({event, doc: docs[i]})))
   }
 
   async findEvent(projectId: number, id: string): Promise<ErrorEvent | null> {
@@ -639,10 +651,7 @@ export class SqliteStore implements Store {
       deleteProjectCounts: db.prepare('DELETE FROM event_counts WHERE project_id = ?'),
       deleteProject: db.prepare('DELETE FROM projects WHERE id = ?'),
 
-      insertEvent: db.prepare(
-        `INSERT OR IGNORE INTO errors (id, project_id, timestamp, received_at, level, type, message, fingerprint, issue_id, doc)
-         VALUES (@id, @project_id, @timestamp, @received_at, @level, @type, @message, @fingerprint, @issue_id, @doc)`,
-      ),
+      ...prepareEventWrites(db),
       eventById: db.prepare(`SELECT ${eventCols} FROM errors WHERE project_id = ? AND id = ?`),
       listEvents: db.prepare(
         `SELECT ${eventCols} FROM errors WHERE project_id = ? ORDER BY timestamp DESC, id DESC LIMIT ?`,
@@ -652,28 +661,11 @@ export class SqliteStore implements Store {
         'DELETE FROM errors WHERE rowid IN (SELECT rowid FROM errors WHERE received_at < ? ORDER BY received_at LIMIT ?)',
       ),
 
-      // RHS column references are the row's old values: the level is taken only
-      // when this batch is not older than what the issue has seen; a resolved
-      // issue reopens, an ignored one stays ignored.
-      upsertIssue: db.prepare(
-        `INSERT INTO issues (id, project_id, fingerprint, type, message, level, status, count, first_seen, last_seen)
-         VALUES (@id, @project_id, @fingerprint, @type, @message, @level, 'unresolved', @count, @first_seen, @last_seen)
-         ON CONFLICT (id) DO UPDATE SET
-           count = count + excluded.count,
-           first_seen = min(first_seen, excluded.first_seen),
-           last_seen = max(last_seen, excluded.last_seen),
-           level = CASE WHEN excluded.last_seen >= last_seen THEN excluded.level ELSE level END,
-           status = CASE WHEN status = 'resolved' THEN 'unresolved' ELSE status END`,
-      ),
       issueById: db.prepare(`SELECT ${issueCols} FROM issues WHERE project_id = ? AND id = ?`),
       listIssues: db.prepare(
         `SELECT ${issueCols} FROM issues WHERE project_id = ? ORDER BY last_seen DESC, id DESC LIMIT ?`,
       ),
       setIssueStatus: db.prepare('UPDATE issues SET status = ? WHERE project_id = ? AND id = ?'),
-      addMinuteCount: db.prepare(
-        `INSERT INTO event_counts (project_id, minute, count) VALUES (?, ?, ?)
-         ON CONFLICT (project_id, minute) DO UPDATE SET count = count + excluded.count`,
-      ),
       countsByMinute: db.prepare(
         'SELECT minute, count FROM event_counts WHERE project_id = ? AND minute >= ? AND minute < ? ORDER BY minute',
       ),
@@ -699,22 +691,22 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Runs a write (fn, synchronous, one transaction at most) until it gets the write
-   * lock. The first attempt is immediate; while another connection holds the lock,
+   * Runs a write (fn: one transaction at most, on this connection or the writer
+   * thread's) until it gets the write lock. The first attempt is immediate; while another connection holds the lock,
    * attempts repeat on timers — the event loop sleeps only BUSY_TIMEOUT_MS per
    * attempt — for up to `waitMs`, then StoreUnavailableError. A lock that has been
    * held for longer than that already is presumed still held: writes arriving later
    * try once and fail at once, instead of queueing a second each behind each other.
    * `probe`: ping/init, which test the lock but are not writes (no checkpointer).
    */
-  private async write<T>(fn: () => T, options: {waitMs?: number; probe?: boolean} = {}): Promise<T> {
+  private async write<T>(fn: () => T | Promise<T>, options: {waitMs?: number; probe?: boolean} = {}): Promise<T> {
     const waitMs = options.waitMs ?? LOCK_WAIT_MS
     const started = Date.now()
     let delay = RETRY_FIRST_MS
     for (;;) {
       let busy: unknown
       try {
-        const result = fn()
+        const result = await fn()
         this.lockedSince = null
         if (options.probe !== true) this.wrote()
         return result
@@ -763,7 +755,38 @@ export class SqliteStore implements Store {
 
   /** No worker (a bundled build without its file, or it died): SQLite checkpoints on commit again, as by default. */
   private onCheckpointerFailure(): void {
+    this.checkpointerFailed = true
     if (this.db !== null && this.db.open) this.db.pragma('wal_autocheckpoint = 1000')
+    this.writer?.setAutocheckpoint(1000)
+  }
+
+  /**
+   * After events were written on this connection: start the writer thread, one delay
+   * later (see DEFAULT_WRITER_START_MS). Until it is up, and if it cannot run (a
+   * bundled build without its file) or dies, events are written here.
+   */
+  private startWriterSoon(): void {
+    const options = this.writerOptions
+    if (this.writer !== null || this.writerStart !== null || options === null || this.closed) return
+    this.writerStart = setTimeout(() => {
+      this.writerStart = null
+      if (this.closed || this.db === null) return
+      try {
+        // The writer's commits leave checkpoints to the checkpoint worker (a commit that
+        // checkpoints holds its batch back), unless there is none to do them.
+        const autocheckpoint = this.checkpointerOptions === null || this.checkpointerFailed ? 1000 : 0
+        this.writer = new EventWriter(this.path, {busyTimeoutMs: WRITER_BUSY_TIMEOUT_MS, autocheckpoint}, () => this.onWriterFailure())
+      } catch {
+        this.onWriterFailure()
+      }
+    }, options.startDelayMs)
+    this.writerStart.unref()
+  }
+
+  /** Events are written on this connection from now on; the thread is not started again. */
+  private onWriterFailure(): void {
+    this.writer = null
+    this.writerOptions = null
   }
 
   /** Runs fn, translating SQLite errors into the store's typed errors. */

@@ -1,5 +1,6 @@
 import {expect} from 'chai'
-import {computeFingerprint, issueIdFor, normaliseMessage} from '../../../../src/domain/ingest/fingerprint.js'
+import {createHash} from 'node:crypto'
+import {computeFingerprint, framesKey, issueIdFor, normaliseMessage} from '../../../../src/domain/ingest/fingerprint.js'
 import {parseStack} from '../../../../src/domain/ingest/stack.js'
 
 const v8 = (line: number) => `TypeError: Cannot read properties of undefined (reading 'id')
@@ -60,5 +61,18 @@ describe('fingerprint', () => {
   it('derives one issue id per project and fingerprint', () => {
     expect(issueIdFor(1, 'f')).to.equal(issueIdFor(1, 'f'))
     expect(issueIdFor(1, 'f')).to.not.equal(issueIdFor(2, 'f'))
+  })
+})
+
+describe('computeFingerprint, given its parts', () => {
+  it('gives what it computes itself, and keeps the hashed text of earlier versions (stored fingerprints stay valid)', () => {
+    const frames = parseStack(v8(10))
+    const input = {type: 'TypeError', message: "Cannot read properties of undefined (reading 'id') at 42", frames}
+    const fp = computeFingerprint(input)
+    expect(computeFingerprint(input, {framesKey: framesKey(frames), normalisedMessage: normaliseMessage(input.message)})).to.equal(fp)
+    // sha256('auto' NUL type NUL message NUL frame keys joined by NUL), as every version so far.
+    const text = ['auto', input.type, normaliseMessage(input.message), 'https://shop.example.com/static/app.js|renderCart', 'https://shop.example.com/static/app.js|checkout'].join('\0')
+    expect(fp).to.equal(createHash('sha256').update(text).digest('hex').slice(0, 32))
+    expect(computeFingerprint({type: 'E', message: 'm', frames: []})).to.equal(createHash('sha256').update('auto\0E\0m').digest('hex').slice(0, 32))
   })
 })
