@@ -24,7 +24,17 @@ export interface QueryReport {
   /** Extra lines worth printing (no target). */
   extra: QueryTiming[]
   deepRows: number
-  export: {rows: number; seconds: number; rowsPerSecond: number; peakRssMiB: number; bytes: number}
+  export: {
+    rows: number
+    seconds: number
+    rowsPerSecond: number
+    /** The export's server, before and at its peak. */
+    rssBeforeMiB: number
+    peakRssMiB: number
+    bytes: number
+    /** The query server's RSS after all the other queries, for comparison. */
+    rssAfterQueriesMiB: number
+  }
 }
 
 export type QueryKey = 'first' | 'deep' | 'filtered' | 'textCommon' | 'textRare' | 'textNone' | 'stats'
@@ -172,26 +182,10 @@ export async function measureQueries(options: QueryBenchOptions): Promise<QueryR
       await time('issues, by count', `/projects/${projectId}/issues?sort=count&limit=50`),
     ]
 
-    // The whole project as NDJSON, with the server's RSS sampled while it streams.
-    log('  exporting everything as NDJSON…')
-    let peakRss = rssMiB(server.pid)
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(server.pid))), 25)
-    let bytes = 0
-    let newlines = 0
-    const exportStarted = performance.now()
-    try {
-      const answer = await get(base, `${errors}/export?format=ndjson`, token, (chunk) => {
-        bytes += chunk.length
-        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) newlines++
-      })
-      if (answer.status !== 200) throw new Error(`export answered ${answer.status}`)
-    } finally {
-      clearInterval(sampler)
-    }
-    const seconds = (performance.now() - exportStarted) / 1000
-    peakRss = Math.max(peakRss, rssMiB(server.pid))
-    const exported = {rows: newlines, seconds, rowsPerSecond: newlines / seconds, peakRssMiB: peakRss, bytes}
-    log(`  export: ${newlines.toLocaleString('en-US')} rows, ${(bytes / 2 ** 20).toFixed(0)} MiB in ${seconds.toFixed(1)} s, peak RSS ${peakRss.toFixed(0)} MiB`)
+    const rssAfterQueries = rssMiB(server.pid)
+    await server.stop()
+    const exported = await exportAll(dbUrl, projectId, log)
+    exported.rssAfterQueriesMiB = rssAfterQueries
 
     return {
       events,
@@ -201,6 +195,39 @@ export async function measureQueries(options: QueryBenchOptions): Promise<QueryR
       deepRows,
       export: exported,
     }
+  } finally {
+    await server.stop()
+  }
+}
+
+/**
+ * The whole project as NDJSON from a freshly started server, its RSS sampled while
+ * it streams: the peak is the export's, not what earlier queries left on the heap.
+ */
+async function exportAll(dbUrl: string, projectId: number, log: (line: string) => void): Promise<QueryReport['export']> {
+  const server = await startServe(dbUrl)
+  try {
+    const token = await login(server.url)
+    log('  exporting everything as NDJSON (a fresh server)…')
+    const rssBefore = rssMiB(server.pid)
+    let peakRss = rssBefore
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(server.pid))), 25)
+    let bytes = 0
+    let newlines = 0
+    const started = performance.now()
+    try {
+      const answer = await get(server.url, `/projects/${projectId}/errors/export?format=ndjson`, token, (chunk) => {
+        bytes += chunk.length
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) newlines++
+      })
+      if (answer.status !== 200) throw new Error(`export answered ${answer.status}`)
+    } finally {
+      clearInterval(sampler)
+    }
+    const seconds = (performance.now() - started) / 1000
+    peakRss = Math.max(peakRss, rssMiB(server.pid))
+    log(`  export: ${newlines.toLocaleString('en-US')} rows, ${(bytes / 2 ** 20).toFixed(0)} MiB in ${seconds.toFixed(1)} s, RSS ${rssBefore.toFixed(0)} → peak ${peakRss.toFixed(0)} MiB`)
+    return {rows: newlines, seconds, rowsPerSecond: newlines / seconds, rssBeforeMiB: rssBefore, peakRssMiB: peakRss, bytes, rssAfterQueriesMiB: Number.NaN}
   } finally {
     await server.stop()
   }
