@@ -631,6 +631,17 @@ async function inSlices(
 
 function pageRows(db: Db, filter: EventFilter, driver: Driver, bounds: Bounds, limit: number): EventQueryRow[] {
   const dir = bounds.order === 'desc' ? 'DESC' : 'ASC'
+  if (driver.kind === 'time' && !hasRowConditions(db, filter, driver)) {
+    // Nothing to check (a plain list, an unfiltered export): the rows in index order,
+    // in one statement, without collecting positions first.
+    const sql = new Sql().add(
+      'SELECT e.id, e.timestamp, e.received_at, e.fingerprint, e.issue_id, e.doc FROM errors AS e INDEXED BY errors_project_time WHERE e.project_id = ?',
+      filter.projectId,
+    )
+    rangeSql(sql, 'e.timestamp', 'e.id', bounds)
+    sql.add(`ORDER BY e.timestamp ${dir}, e.id ${dir} LIMIT ?`, limit)
+    return cached(db, sql.parts.join(' ')).all(...sql.params) as EventQueryRow[]
+  }
   const source = union(arms(db, filter, driver, bounds, limit))
   // Arms on errors carry the rowid: one B-tree lookup per row instead of the id index, then the rowid.
   const join = driver.kind === 'term' ? 'e.id = p.id' : 'e.rowid = p.rid'
