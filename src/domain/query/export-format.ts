@@ -52,10 +52,10 @@ const CHUNK = 64 * 1024
 /**
  * The export as UTF-8 chunks of about 64 KiB: few writes, and memory stays flat.
  * NDJSON and JSON carry each event's JSON text as the store holds it (the same
- * text the API answers with); only CSV parses it. Each chunk is encoded as soon
- * as it is full: a buffered string would keep its rows' strings alive while it
- * waits for the socket, long enough for the garbage collector to promote them,
- * and the heap grew by ~130 MB over a 1M-row export.
+ * text the API answers with); only CSV parses it. Each chunk is encoded once,
+ * as soon as it is full: yielding the string (a rope of its rows) left the
+ * flattening and encoding to the socket write, and cost 40 % of the export rate
+ * (62k vs 104k rows/s, 200k rows).
  */
 export async function* formatExport(events: AsyncIterable<EventJson>, format: ExportFormat): AsyncGenerator<Buffer> {
   let buffer = format === 'csv' ? CSV_COLUMNS.join(',') + '\r\n' : format === 'json' ? '[' : ''
