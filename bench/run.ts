@@ -490,7 +490,7 @@ async function queryPhase(): Promise<void> {
   for (const {name, report} of reports) {
     const e = report.export
     process.stdout.write(
-      `${name} NDJSON export (fresh server): ${f0(e.rows)} rows (${f0(e.bytes / 2 ** 20)} MiB) in ${f1(e.seconds)} s = ${f0(e.rowsPerSecond)} rows/s, server RSS ${f0(e.rssBeforeMiB)} → peak ${f0(e.peakRssMiB)} MiB (the query server was at ${f0(e.rssAfterQueriesMiB)} MiB after its queries); deep page / first page = ${f2(report.timings.deep.p50 / report.timings.first.p50)}\n`,
+      `${name} NDJSON export (fresh server, median of ${e.runsRowsPerSecond.length} runs: ${e.runsRowsPerSecond.map(f0).join(' / ')} rows/s in run order): ${f0(e.rows)} rows (${f0(e.bytes / 2 ** 20)} MiB) in ${f1(e.seconds)} s = ${f0(e.rowsPerSecond)} rows/s, server RSS ${f0(e.rssBeforeMiB)} → peak ${f0(e.peakRssMiB)} MiB (the query server was at ${f0(e.rssAfterQueriesMiB)} MiB after its queries); deep page / first page = ${f2(report.timings.deep.p50 / report.timings.first.p50)}\n`,
     )
   }
 

@@ -31,15 +31,15 @@ export default class ErrorsExport extends CrashlogCommand {
     const started = Date.now()
     let rows = 0
     let lastDraw = 0
-    const counted = async function* (events: AsyncIterable<EventJson>) {
-      for await (const e of events) {
-        rows++
+    const counted = async function* (pages: AsyncIterable<EventJson[]>) {
+      for await (const page of pages) {
+        rows += page.length
         if (showProgress && Date.now() - lastDraw > 200) {
           lastDraw = Date.now()
           const rate = Math.round(rows / Math.max(0.001, (lastDraw - started) / 1000))
           process.stderr.write(`\rexporting… ${rows.toLocaleString('en')} rows (${rate.toLocaleString('en')} rows/s)`)
         }
-        yield e
+        yield page
       }
     }
     for await (const chunk of formatExport(counted(services.query.exportErrors(filter)), flags.format as ExportFormat)) {

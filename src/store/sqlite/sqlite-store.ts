@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import {RateLimiterMemory, type RateLimiterAbstract} from 'rate-limiter-flexible'
 import {displayDbUrl} from '../display-url.js'
 import type {EventFilter, EventJson, EventPageRequest, IssueFilter, IssuePageRequest, TimeBucket} from '../query-types.js'
-import {EVENT_QUERY_MIGRATION, EVENT_TEXT_MIGRATION, countEventRowsByBucket, queryEventRows, queryIssueRows} from './event-queries.js'
+import {EVENT_QUERY_MIGRATION, EVENT_TEXT_MIGRATION, JSON_COLUMNS, countEventRowsByBucket, queryEventRows, queryIssueRows} from './event-queries.js'
 import {Checkpointer, DEFAULT_CHECKPOINTER_OPTIONS, type CheckpointerOptions} from './checkpointer.js'
 import {EventWriter, WriterGoneError} from './event-writer.js'
 import {prepareEventWrites, writeEvents} from './event-writes.js'
@@ -538,7 +538,7 @@ export class SqliteStore implements Store {
   async queryEventsJson(filter: EventFilter, page: EventPageRequest): Promise<EventJson[]> {
     // doc is JSON.stringify(event) as inserted, and no statement updates an errors
     // row: it is the API's JSON for the event as it stands.
-    const rows = await queryEventRows((step) => this.guard(() => step(this.conn())), filter, page)
+    const rows = await queryEventRows((step) => this.guard(() => step(this.conn())), filter, page, JSON_COLUMNS)
     return rows.map((row) => ({timestamp: new Date(row.timestamp), id: row.id, json: row.doc}))
   }
 
