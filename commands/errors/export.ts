@@ -1,7 +1,10 @@
 import {Args, Flags} from '@oclif/core'
-import {createWriteStream} from 'node:fs'
+import {createWriteStream, type WriteStream} from 'node:fs'
 import {once} from 'node:events'
+import {Readable} from 'node:stream'
+import {pipeline} from 'node:stream/promises'
 import {CrashlogCommand} from '../../src/cli/base-command.js'
+import {ValidationError} from '../../src/errors.js'
 import {SYSTEM_ACTOR} from '../../src/domain/projects.js'
 import {EXPORT_FORMATS, formatExport, type ExportFormat} from '../../src/domain/query/export-format.js'
 import type {EventJson} from '../../src/store/query-types.js'
@@ -26,7 +29,7 @@ export default class ErrorsExport extends CrashlogCommand {
     const {services} = await this.open(flags)
     const project = await services.projects.resolve(SYSTEM_ACTOR, args.project)
     const filter = await services.query.eventFilterFor(SYSTEM_ACTOR, project.id, {q: flags.q, from: flags.since, to: flags.until})
-    const out = flags.output ? createWriteStream(flags.output) : process.stdout
+    const out = flags.output ? await openOutput(flags.output) : process.stdout
     const showProgress = Boolean(flags.output && process.stderr.isTTY)
     const started = Date.now()
     let rows = 0
@@ -42,16 +45,25 @@ export default class ErrorsExport extends CrashlogCommand {
         yield page
       }
     }
-    for await (const chunk of formatExport(counted(services.query.exportErrors(filter)), flags.format as ExportFormat)) {
-      if (!out.write(chunk)) await once(out, 'drain')
-    }
-    if (flags.output) {
-      out.end()
-      await once(out, 'finish')
-    }
+    // pipeline: backpressure, and a write error (disk full, closed pipe) ends the
+    // export with that error instead of an unhandled 'error' event. stdout stays open.
+    const chunks = Readable.from(formatExport(counted(services.query.exportErrors(filter)), flags.format as ExportFormat))
+    await pipeline(chunks, out, {end: Boolean(flags.output)})
     const seconds = (Date.now() - started) / 1000
     if (showProgress) process.stderr.write('\n')
     // To stderr: stdout may be the export itself.
     process.stderr.write(`${rows.toLocaleString('en')} rows in ${seconds.toFixed(1)} s (${Math.round(rows / Math.max(seconds, 0.001)).toLocaleString('en')} rows/s)${flags.output ? ` → ${flags.output}` : ''}\n`)
   }
+}
+
+/** The output file, opened before the export starts: a bad path is a clear error naming --output. */
+async function openOutput(path: string): Promise<WriteStream> {
+  const stream = createWriteStream(path)
+  try {
+    await once(stream, 'open')
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+    throw new ValidationError(`invalid --output: cannot write ${path} (${reason})`, [{path: 'output', message: `cannot write ${path} (${reason})`}])
+  }
+  return stream
 }

@@ -73,6 +73,12 @@ describeEachEngine('CLI: errors and issues, against the server’s database', (e
     const ndjson = await runCli(['errors', 'export', 'shop', '--format', 'ndjson'], {env})
     const rows = ndjson.stdout.trim().split('\n').map((l) => JSON.parse(l))
     expect(rows.map((r) => r.id)).to.deep.equal([...ids].reverse())
+    const json = await runCli(['errors', 'export', 'shop', '--format', 'json', '--q', 'checkout:"step 2"'], {env})
+    expect(json.code, json.stderr).to.equal(0)
+    expect(JSON.parse(json.stdout).map((r: {id: string}) => r.id)).to.deep.equal([...ids].reverse().filter((_, i) => i % 2 === 1))
+    const unwritable = await runCli(['errors', 'export', 'shop', '--format', 'csv', '--output', join(dir, 'no', 'such', 'dir.csv')], {env})
+    expect(unwritable.code).to.equal(2)
+    expect(unwritable.stderr.trim()).to.match(/^crashlog: invalid --output: cannot write .*dir\.csv \(ENOENT\)$/)
   })
 
   it('follows new errors with tail until interrupted', async function () {

@@ -223,6 +223,9 @@ describeEachEngine('Retrieval API: errors, issues, stats, export', (engine) => {
       ['/issues?status=open', 'status'],
       ['/issues?q=region:eu', 'q'],
       ['/stats?interval=week', 'interval'],
+      ['/stats?interval=toString', 'interval'],
+      ['/stats?q=is:resolved', 'q'],
+      ['/stats?interval=__proto__', 'interval'],
       ['/stats?from=365d&interval=minute', 'interval'],
       ['/errors/export?format=xml', 'format'],
     ]

@@ -5,6 +5,7 @@
 // a database operator.
 
 import {ValidationError} from '../../errors.js'
+import {safeKey} from '../ingest/sanitize.js'
 import {LEVELS} from '../../schemas/log-error.js'
 import type {EventFilter, IssueFilter, TagMatch} from '../../store/query-types.js'
 import type {IssueStatus, Level} from '../../store/types.js'
@@ -81,12 +82,14 @@ export function parseQuery(q: string | undefined): ParsedQuery {
       parsed.status.push(token.value as IssueStatus)
       continue
     }
-    const field = (FIELD_KEYS as readonly string[]).includes(lower) ? (lower as FieldKey) : ALIASES[lower]
+    const field = (FIELD_KEYS as readonly string[]).includes(lower) ? (lower as FieldKey) : Object.hasOwn(ALIASES, lower) ? ALIASES[lower] : undefined
     if (field) {
       if (field === 'level' && !LEVELS.includes(token.value as Level)) throw invalid(`level: must be one of ${LEVELS.join(', ')}`)
       ;(parsed.fields[field] ??= []).push(token.value)
     } else {
-      parsed.tags.push({key: token.key, value: token.value})
+      // Tag keys are stored as ingestion made them safe (os.name → os_name), so a
+      // key is looked up the same way.
+      parsed.tags.push({key: safeKey(token.key), value: token.value})
     }
   }
   return parsed

@@ -178,19 +178,18 @@ export class QueryService {
     const from = range.from ?? new Date(to.getTime() - 86_400_000)
     const span = to.getTime() - from.getTime()
     const interval = (params.interval ?? (span <= 2 * 3_600_000 ? 'minute' : span <= 8 * 86_400_000 ? 'hour' : 'day')) as keyof typeof INTERVALS
+    if (!Object.hasOwn(INTERVALS, interval)) throw invalid('interval', 'must be minute, hour or day')
     const bucketMs = INTERVALS[interval]
-    if (!bucketMs) throw invalid('interval', 'must be minute, hour or day')
     // Buckets align to whole intervals (UTC) so charts line up across requests.
     const start = new Date(Math.floor(from.getTime() / bucketMs) * bucketMs)
     if ((to.getTime() - start.getTime()) / bucketMs > MAX_BUCKETS) throw invalid('interval', `more than ${MAX_BUCKETS} buckets in this range; pick a larger interval`)
     const parsed = parseQuery(params.q)
+    // Built even when the counters answer: it refuses what errors cannot be filtered by (is:).
+    const filter = eventFilter(projectId, parsed, {from, to})
     const hasFilter = Object.keys(parsed.fields).length > 0 || parsed.tags.length > 0 || parsed.text.length > 0
-    let counts: TimeBucket[]
-    if (!hasFilter) {
-      counts = await this.store.countEventsByInterval(projectId, bucketMs, from, to)
-    } else {
-      counts = await this.store.countEventsByBucket(eventFilter(projectId, parsed, {from, to}), bucketMs, start, to)
-    }
+    const counts = hasFilter
+      ? await this.store.countEventsByBucket(filter, bucketMs, start, to)
+      : await this.store.countEventsByInterval(projectId, bucketMs, from, to)
     // Dense buckets: empty intervals are explicit zeros, which is what a chart needs.
     const map = new Map(counts.map((b) => [b.start.getTime(), b.count]))
     const buckets: TimeBucket[] = []

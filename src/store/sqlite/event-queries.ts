@@ -13,6 +13,8 @@
 //                   for tags, environment, release, browser and os
 //   text            errors_text (FTS5 trigram on message and type): only for words
 //                   with fewer than COUNT_CAP candidates, which are then sorted
+//   received        errors (received_at), for following new events (errors tail):
+//                   only when fewer than COUNT_CAP arrived since, then sorted
 //
 // Of the filters that can drive, the one with the fewest rows in the range wins
 // (counted up to a cap: well under a millisecond). A driver with several values
@@ -305,6 +307,7 @@ function words(text: readonly string[] | undefined): string[] {
 
 type Driver =
   | {kind: 'time'}
+  | {kind: 'received'}
   | {kind: 'text'; values: readonly [string]; key: string}
   | {kind: 'column'; column: 'type' | 'issue_id'; index: string; values: readonly string[]; key: string}
   | {kind: 'term'; name: string; values: readonly string[]; key: string}
@@ -341,7 +344,13 @@ function candidateDrivers(filter: EventFilter): Driver[] {
   for (const term of termsOfFilter(filter)) drivers.push({kind: 'term', name: term.name, values: term.values, key: term.key})
   const match = textMatch(filter)
   if (match !== null) drivers.push({kind: 'text', values: [match], key: 'text'})
+  if (filter.receivedAfter !== undefined) drivers.push({kind: 'received'})
   return drivers
+}
+
+/** Drivers whose rows come in no useful order: used only when few, then sorted in full. */
+function sortsInFull(driver: Driver): boolean {
+  return driver.kind === 'text' || driver.kind === 'received'
 }
 
 /**
@@ -413,7 +422,7 @@ function rowConditions(db: Db, sql: Sql, filter: EventFilter, driver: Driver): v
   inList('e.issue_id', filter.issueId, driver.kind === 'column' && driver.column === 'issue_id')
   inList('e.type', filter.type, driver.kind === 'column' && driver.column === 'type')
   inList('e.level', filter.level, false)
-  if (filter.receivedAfter !== undefined) sql.add('AND e.received_at > ?', filter.receivedAfter.getTime())
+  if (filter.receivedAfter !== undefined && driver.kind !== 'received') sql.add('AND e.received_at > ?', filter.receivedAfter.getTime())
   for (const term of termsOfFilter(filter)) {
     if (driver.kind === 'term' && driver.key === term.key) continue
     sql.add(
@@ -453,10 +462,19 @@ function rowConditions(db: Db, sql: Sql, filter: EventFilter, driver: Driver): v
  */
 function arms(db: Db, filter: EventFilter, driver: Driver, bounds: Bounds, limit: number | null, withConditions = true): Sql[] {
   const dir = bounds.order === 'desc' ? 'DESC' : 'ASC'
-  const values: readonly (string | null)[] = driver.kind === 'time' ? [null] : driver.values
+  const values: readonly (string | null)[] = driver.kind === 'time' || driver.kind === 'received' ? [null] : driver.values
   return values.map((value) => {
     const sql = new Sql()
-    if (driver.kind === 'text') {
+    if (driver.kind === 'received') {
+      sql.add(
+        'SELECT e.timestamp AS ts, e.id AS id, e.rowid AS rid FROM errors AS e INDEXED BY errors_received WHERE e.received_at > ? AND e.project_id = ?',
+        (filter.receivedAfter as Date).getTime(),
+        filter.projectId,
+      )
+      rangeSql(sql, 'e.timestamp', 'e.id', bounds)
+      if (withConditions) rowConditions(db, sql, filter, driver)
+      sql.add(`ORDER BY e.timestamp ${dir}, e.id ${dir}`)
+    } else if (driver.kind === 'text') {
       // Every candidate of the word(s), in any project and time: small by choice (see chooseDriver), then sorted.
       sql.add(
         `SELECT e.timestamp AS ts, e.id AS id, e.rowid AS rid FROM errors_text AS f CROSS JOIN errors AS e
@@ -512,6 +530,11 @@ function union(parts: Sql[]): Sql {
 /** How many rows the driver yields within the range, counted up to COUNT_CAP. */
 function driverSize(db: Db, filter: EventFilter, driver: Driver, bounds: Bounds): number {
   if (driver.kind === 'time') return Number.POSITIVE_INFINITY
+  if (driver.kind === 'received') {
+    // All projects: an upper bound, read from the index alone.
+    const sql = 'SELECT count(*) AS n FROM (SELECT 1 FROM errors INDEXED BY errors_received WHERE received_at > ? LIMIT ?)'
+    return (cached(db, sql).get((filter.receivedAfter as Date).getTime(), COUNT_CAP) as {n: number}).n
+  }
   if (driver.kind === 'text') {
     // All projects, all times: an upper bound, and a cheap one (no row is read).
     const sql = 'SELECT count(*) AS n FROM (SELECT 1 FROM errors_text WHERE errors_text MATCH ? LIMIT ?)'
@@ -537,19 +560,19 @@ function driverSize(db: Db, filter: EventFilter, driver: Driver, bounds: Bounds)
 
 /**
  * The driver with the fewest rows; ties (all large) go to the errors indexes
- * first. The text driver only when its candidates are fewer than COUNT_CAP: they
- * come in no useful order and are sorted in full, while a common word is found
- * fast by walking any index in time order.
+ * first. The text and received drivers only when their candidates are fewer than
+ * COUNT_CAP: they come in no useful order and are sorted in full, while a common
+ * word (or a long backlog) is found fast by walking any index in time order.
  */
 function chooseDriver(db: Db, filter: EventFilter, bounds: Bounds): Driver {
   const candidates = candidateDrivers(filter)
-  if (candidates.length === 1 && candidates[0]?.kind !== 'text') return candidates[0] as Driver
+  if (candidates.length === 1 && !sortsInFull(candidates[0] as Driver)) return candidates[0] as Driver
   let best: Driver = {kind: 'time'}
   let bestSize = Number.POSITIVE_INFINITY
   for (const candidate of candidates) {
     if (bestSize === 0) break
     const size = driverSize(db, filter, candidate, bounds)
-    if (candidate.kind === 'text' && size >= COUNT_CAP) continue
+    if (sortsInFull(candidate) && size >= COUNT_CAP) continue
     if (size < bestSize) {
       best = candidate
       bestSize = size
@@ -620,8 +643,8 @@ async function inSlices(
   firstSlice: number,
   step: (db: Db, bounds: Bounds) => boolean,
 ): Promise<void> {
-  // A text driver yields few rows (see chooseDriver): no need to slice them.
-  if (driver.kind === 'text' || !run((db) => hasRowConditions(db, filter, driver))) {
+  // A text or received driver yields few rows (see chooseDriver): no need to slice them.
+  if (sortsInFull(driver) || !run((db) => hasRowConditions(db, filter, driver))) {
     run((db) => step(db, bounds))
     return
   }

@@ -72,6 +72,15 @@ describe('search language: parseQuery', () => {
     expect(parsed).to.deep.equal({fields: {type: ['{"$ne":null}']}, tags: [], text: ['$where:1', '{"$gt":""}'], status: []})
   })
 
+  it('looks tags up by the key ingestion stores (dots and $ made safe), whatever the name', () => {
+    expect(parseQuery('os.name:Linux constructor:x toString:y __proto__:z').tags).to.deep.equal([
+      {key: 'os_name', value: 'Linux'},
+      {key: '_constructor', value: 'x'},
+      {key: 'toString', value: 'y'},
+      {key: '___proto__', value: 'z'},
+    ])
+  })
+
   it('refuses bad levels and statuses, and queries too long or with too many terms', () => {
     rejects(() => parseQuery('level:critical'), 'q', /level: must be one of fatal, error, warning, info, debug/)
     rejects(() => parseQuery('is:open'), 'q', /is: must be one of unresolved, resolved, ignored/)
