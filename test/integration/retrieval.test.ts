@@ -187,9 +187,20 @@ describeEachEngine('Retrieval API: errors, issues, stats, export', (engine) => {
     const csv = await fetch(`${server.url}/projects/${projectId}/errors/export?format=csv&q=${q}`, {headers: {authorization: `Bearer ${token}`}})
     expect(csv.headers.get('content-type')).to.match(/^text\/csv/)
     const records = parseCsv(await csv.text())
-    expect(records[0].slice(0, 6)).to.deep.equal(['id', 'timestamp', 'receivedAt', 'level', 'type', 'message'])
-    expect(records.slice(1).map((r) => r[0])).to.deep.equal(listed.map((e: {id: string}) => e.id))
-    expect(records.slice(1).map((r) => r[5])).to.deep.equal(listed.map((e: {message: string}) => e.message))
+    expect(records[0]).to.deep.equal([
+      'id', 'timestamp', 'receivedAt', 'level', 'type', 'message', 'issueId', 'environment', 'release',
+      'url', 'browser', 'os', 'user', 'tags', 'stack',
+    ])
+    // Every column of every row, as the list has it (CSV is the flat view: nested
+    // objects as JSON text, browser and os as "name version").
+    const nameVersion = (v?: {name?: string; version?: string}) => (v ? [v.name, v.version].filter(Boolean).join(' ') : '')
+    const expected = listed.map((e: Record<string, any>) => [
+      e.id, e.timestamp, e.receivedAt, e.level, e.type, e.message, e.issueId, e.environment ?? '', e.release ?? '',
+      e.url ?? '', nameVersion(e.browser), nameVersion(e.os), e.user ? JSON.stringify(e.user) : '',
+      Object.keys(e.tags).length ? JSON.stringify(e.tags) : '', e.stack ?? '',
+    ])
+    expect(records.slice(1)).to.deep.equal(expected)
+    expect(expected.some((r: string[]) => r[13] !== '' && r[7] !== '')).to.equal(true)
   })
 
   it('quotes commas, quotes and newlines in CSV, and defuses formulas', async () => {
