@@ -39,6 +39,9 @@ export interface QueryReport {
   }
 }
 
+/** One timed export, from its own server. */
+type ExportRun = Omit<QueryReport['export'], 'rssAfterQueriesMiB' | 'runsRowsPerSecond'>
+
 /**
  * Exports timed, each from a fresh server. More than one: the first reads a database
  * the OS has partly dropped from its page cache while it sat idle (on the bench VM the
@@ -194,7 +197,7 @@ export async function measureQueries(options: QueryBenchOptions): Promise<QueryR
 
     const rssAfterQueries = rssMiB(server.pid)
     await server.stop()
-    const exports: QueryReport['export'][] = []
+    const exports: ExportRun[] = []
     for (let run = 0; run < EXPORT_RUNS; run++) exports.push(await exportAll(dbUrl, projectId, log))
     const byRate = [...exports].sort((a, b) => a.rowsPerSecond - b.rowsPerSecond)
     const exported = {
@@ -221,7 +224,7 @@ export async function measureQueries(options: QueryBenchOptions): Promise<QueryR
  * The whole project as NDJSON from a freshly started server, its RSS sampled while
  * it streams: the peak is the export's, not what earlier queries left on the heap.
  */
-async function exportAll(dbUrl: string, projectId: number, log: (line: string) => void): Promise<QueryReport['export']> {
+async function exportAll(dbUrl: string, projectId: number, log: (line: string) => void): Promise<ExportRun> {
   const server = await startServe(dbUrl)
   try {
     const token = await login(server.url)
@@ -244,7 +247,7 @@ async function exportAll(dbUrl: string, projectId: number, log: (line: string) =
     const seconds = (performance.now() - started) / 1000
     peakRss = Math.max(peakRss, rssMiB(server.pid))
     log(`  export: ${newlines.toLocaleString('en-US')} rows, ${(bytes / 2 ** 20).toFixed(0)} MiB in ${seconds.toFixed(1)} s, RSS ${rssBefore.toFixed(0)} → peak ${peakRss.toFixed(0)} MiB`)
-    return {rows: newlines, seconds, rowsPerSecond: newlines / seconds, rssBeforeMiB: rssBefore, peakRssMiB: peakRss, bytes, rssAfterQueriesMiB: Number.NaN, runsRowsPerSecond: []}
+    return {rows: newlines, seconds, rowsPerSecond: newlines / seconds, rssBeforeMiB: rssBefore, peakRssMiB: peakRss, bytes}
   } finally {
     await server.stop()
   }

@@ -48,7 +48,6 @@ export function csvRow(e: PublicEvent): string {
 }
 
 const CHUNK = 64 * 1024
-const NO_BUFFER = Buffer.alloc(0)
 
 /**
  * Text encoded straight into ~64 KiB Buffers: few socket writes and flat memory.
@@ -60,27 +59,25 @@ const NO_BUFFER = Buffer.alloc(0)
 class Chunks {
   private buffer = Buffer.allocUnsafe(CHUNK)
   private used = 0
+  private full: Buffer[] = []
 
-  /** Appends text; returns the previous chunk when this text starts a new one. */
-  add(text: string): Buffer | undefined {
+  add(text: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit: that bound spares
     // measuring every row's encoded length.
     const room = text.length * 3
-    let full: Buffer | undefined
     if (this.used + room > this.buffer.length) {
-      full = this.take()
+      if (this.used > 0) this.full.push(this.buffer.subarray(0, this.used))
+      // A new buffer every time: a finished chunk is the socket's until written.
       this.buffer = Buffer.allocUnsafe(Math.max(CHUNK, room))
+      this.used = 0
     }
     this.used += this.buffer.write(text, this.used)
-    return full
   }
 
-  /** The text added since the last chunk, if any. The chunk is the caller's: the next add starts a new buffer. */
-  take(): Buffer | undefined {
-    const chunk = this.used > 0 ? this.buffer.subarray(0, this.used) : undefined
-    this.buffer = NO_BUFFER
-    this.used = 0
-    return chunk
+  /** The chunks filled since the last call; at the end, also the last, partly filled one. */
+  take(end = false): Buffer[] {
+    if (end && this.used > 0) this.full.push(this.buffer.subarray(0, this.used))
+    return this.full.splice(0)
   }
 }
 
@@ -90,31 +87,24 @@ class Chunks {
  * parses it.
  */
 export async function* formatExport(pages: AsyncIterable<EventJson[]>, format: ExportFormat): AsyncGenerator<Buffer> {
-  const chunks = new Chunks()
-  const full: Buffer[] = []
-  const add = (text: string) => {
-    const chunk = chunks.add(text)
-    if (chunk) full.push(chunk)
-  }
-  add(format === 'csv' ? CSV_COLUMNS.join(',') + '\r\n' : format === 'json' ? '[' : '')
+  const out = new Chunks()
+  out.add(format === 'csv' ? CSV_COLUMNS.join(',') + '\r\n' : format === 'json' ? '[' : '')
   let first = true
   for await (const page of pages) {
     for (const {json} of page) {
       if (format === 'csv') {
-        add(csvRow(JSON.parse(json) as PublicEvent))
+        out.add(csvRow(JSON.parse(json) as PublicEvent))
       } else if (format === 'ndjson') {
-        add(json)
-        add('\n')
+        out.add(json)
+        out.add('\n')
       } else {
-        add(first ? '\n' : ',\n')
-        add(json)
+        out.add(first ? '\n' : ',\n')
+        out.add(json)
       }
       first = false
     }
-    yield* full.splice(0)
+    yield* out.take()
   }
-  if (format === 'json') add(first ? ']\n' : '\n]\n')
-  const last = chunks.take()
-  if (last) full.push(last)
-  yield* full
+  if (format === 'json') out.add(first ? ']\n' : '\n]\n')
+  yield* out.take(true)
 }

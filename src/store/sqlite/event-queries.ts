@@ -465,16 +465,7 @@ function arms(db: Db, filter: EventFilter, driver: Driver, bounds: Bounds, limit
   const values: readonly (string | null)[] = driver.kind === 'time' || driver.kind === 'received' ? [null] : driver.values
   return values.map((value) => {
     const sql = new Sql()
-    if (driver.kind === 'received') {
-      sql.add(
-        'SELECT e.timestamp AS ts, e.id AS id, e.rowid AS rid FROM errors AS e INDEXED BY errors_received WHERE e.received_at > ? AND e.project_id = ?',
-        (filter.receivedAfter as Date).getTime(),
-        filter.projectId,
-      )
-      rangeSql(sql, 'e.timestamp', 'e.id', bounds)
-      if (withConditions) rowConditions(db, sql, filter, driver)
-      sql.add(`ORDER BY e.timestamp ${dir}, e.id ${dir}`)
-    } else if (driver.kind === 'text') {
+    if (driver.kind === 'text') {
       // Every candidate of the word(s), in any project and time: small by choice (see chooseDriver), then sorted.
       sql.add(
         `SELECT e.timestamp AS ts, e.id AS id, e.rowid AS rid FROM errors_text AS f CROSS JOIN errors AS e
@@ -504,9 +495,10 @@ function arms(db: Db, filter: EventFilter, driver: Driver, bounds: Bounds, limit
       }
       sql.add(`ORDER BY t.timestamp ${dir}, t.event_id ${dir}`)
     } else {
-      const index = driver.kind === 'time' ? 'errors_project_time' : driver.index
+      const index = driver.kind === 'column' ? driver.index : driver.kind === 'received' ? 'errors_received' : 'errors_project_time'
       sql.add(`SELECT e.timestamp AS ts, e.id AS id, e.rowid AS rid FROM errors AS e INDEXED BY ${index} WHERE e.project_id = ?`, filter.projectId)
       if (driver.kind === 'column') sql.add(`AND e.${driver.column} = ?`, value as string)
+      if (driver.kind === 'received') sql.add('AND e.received_at > ?', (filter.receivedAfter as Date).getTime())
       rangeSql(sql, 'e.timestamp', 'e.id', bounds)
       if (withConditions) rowConditions(db, sql, filter, driver)
       sql.add(`ORDER BY e.timestamp ${dir}, e.id ${dir}`)
