@@ -110,8 +110,9 @@ function startListening(command: string, args: string[], what: string): Promise<
   })
 }
 
-export function startBare(): Promise<Server> {
-  return startListening(process.execPath, [BARE_JS], 'bare server')
+/** `durableFile`: the bare server appends each body there and answers after an fdatasync (see bare-server.ts). */
+export function startBare(durableFile?: string): Promise<Server> {
+  return startListening(process.execPath, [BARE_JS, ...(durableFile ? ['--durable', durableFile] : [])], 'bare server')
 }
 
 export function startServe(dbUrl: string, args: string[] = [], nodeFlags: string[] = []): Promise<Server> {

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3'
 import {expect} from 'chai'
 import {openStore} from '../../src/store/open.js'
 import type {EventCursor, EventFilter, IssueFilter, IssueSort} from '../../src/store/query-types.js'
+import {indexPendingEvents, prepareEventWrites, writeEvents} from '../../src/store/sqlite/event-writes.js'
 import {sqlitePathFromUrl} from '../../src/store/sqlite/sqlite-store.js'
 import type {ErrorEvent, Issue, IssueStatus, Level, Store} from '../../src/store/types.js'
 import {describeEachEngine, openTestStore} from '../support/engines.js'
@@ -701,8 +702,9 @@ describeEachEngine('Store queries', (engine) => {
         db.exec(`DROP TRIGGER errors_terms_delete; DROP TRIGGER errors_terms_update; DROP TABLE event_terms;
           DROP INDEX errors_project_type_time; DROP INDEX errors_project_issue_time;
           DROP INDEX issues_project_first_seen; DROP INDEX issues_project_count;
-          DROP TRIGGER errors_text_insert; DROP TRIGGER errors_text_delete; DROP TRIGGER errors_text_update;
-          DROP TABLE errors_text; PRAGMA user_version = 2;`)
+          DROP TRIGGER errors_text_delete; DROP TRIGGER errors_text_update;
+          DROP TABLE errors_text; DROP TRIGGER errors_index_state_delete; DROP TABLE event_index_state;
+          PRAGMA user_version = 2;`)
         db.close()
         s = await openStore(url)
         try {
@@ -723,6 +725,78 @@ describeEachEngine('Store queries', (engine) => {
           expect(left.every((row) => row.project_id === other)).to.equal(true)
           textIndexAgrees()
         } finally {
+          await s.close()
+        }
+      })
+
+      it('finds events whose terms and words are not indexed yet, by every filter; an index step indexes them; deleting the newest rows lowers the mark', async () => {
+        const url = engine.newDatabaseUrl()
+        const path = sqlitePathFromUrl(url)
+        const s = await openStore(url)
+        // The writer thread's way, on a connection of our own: events committed with
+        // 'later', indexed only when indexPendingEvents runs.
+        const db = new Database(path)
+        try {
+          const stmts = prepareEventWrites(db)
+          const pid = await newProjectId(s)
+          const write = (list: ErrorEvent[], index: 'now' | 'later'): ErrorEvent[] =>
+            writeEvents(db, stmts, list.map((event) => ({event, doc: JSON.stringify(event)})), index)
+          const events = variedEvents(pid, 80, 41)
+          write(events.slice(0, 40), 'now')
+          write(events.slice(40), 'later')
+          const state = (): {through: number; max: number; terms: number} => ({
+            through: db.prepare('SELECT indexed_through AS n FROM event_index_state').pluck().get() as number,
+            max: db.prepare('SELECT max(rowid) FROM errors').pluck().get() as number,
+            terms: db.prepare('SELECT count(*) FROM event_terms').pluck().get() as number,
+          })
+          const before = state()
+          expect(before.max - before.through).to.equal(40)
+          const filters: Omit<EventFilter, 'projectId'>[] = [
+            {tags: [{key: 'browser', value: 'Chrome'}]},
+            {tags: [{key: 'checkout', value: 'step 2'}], type: ['TypeError']},
+            {environment: ['staging']},
+            {release: ['1.1.0', '2.0.0']},
+            {browser: ['Firefox']},
+            {os: ['Linux']},
+            {text: ['chunk']},
+            {text: ['payment'], environment: ['production']},
+            {text: ['nowhere-at-all']},
+          ]
+          const allAgree = async (list: ErrorEvent[]): Promise<void> => {
+            for (const filter of filters) {
+              const f = {projectId: pid, ...filter}
+              for (const order of ['desc', 'asc'] as const) {
+                expect(ids(await allPages(s, f, order, 7)), JSON.stringify(filter)).to.deep.equal(expected(list, f, order))
+              }
+              const buckets = await s.countEventsByBucket(f, 10_000, at(0), at(60))
+              expect(buckets.reduce((n, b) => n + b.count, 0), JSON.stringify(filter)).to.equal(expected(list, f).length)
+            }
+          }
+          await allAgree(events)
+
+          expect(indexPendingEvents(db, stmts, new Map())).to.equal(40)
+          const after = state()
+          expect(after.through).to.equal(after.max)
+          expect(after.terms).to.be.greaterThan(before.terms)
+          await allAgree(events)
+          const words = (word: string): unknown[] => db.prepare('SELECT rowid FROM errors_text WHERE errors_text MATCH ? ORDER BY rowid').pluck().all(`"${word}"`)
+          const scanned = (word: string): unknown[] => db.prepare('SELECT rowid FROM errors WHERE message || char(10) || type LIKE ? ORDER BY rowid').pluck().all(`%${word}%`)
+          expect(words('chunk')).to.deep.equal(scanned('chunk'))
+
+          // The newest 10 deleted: their rowids are handed out again, and must be indexed again.
+          const gone = events.slice(70).map((e) => e.id)
+          db.prepare(`DELETE FROM errors WHERE id IN (${gone.map(() => '?').join(', ')})`).run(...gone)
+          expect(state().through).to.equal(after.max - 10)
+          const fresh = variedEvents(pid, 10, 42)
+          write(fresh, 'later')
+          const now = [...events.slice(0, 70), ...fresh]
+          await allAgree(now)
+          expect(indexPendingEvents(db, stmts, new Map(fresh.map((e) => [e.id, e])))).to.equal(10)
+          await allAgree(now)
+          expect(words('chunk')).to.deep.equal(scanned('chunk'))
+          expect(words('payment')).to.deep.equal(scanned('payment'))
+        } finally {
+          db.close()
           await s.close()
         }
       })

@@ -69,8 +69,8 @@ export class EventWriter {
     return this.ready && this.worker !== null
   }
 
-  /** Resolves once the events (their JSON records) are committed. */
-  write(docs: string[]): Promise<void> {
+  /** Resolves once the events (their JSON records and heads, see headOf) are committed. */
+  write(docs: string[], heads: string[]): Promise<void> {
     const worker = this.worker
     if (worker === null || !this.ready) return Promise.reject(new WriterGoneError('the event writer is not running'))
     const seq = ++this.seq
@@ -78,7 +78,7 @@ export class EventWriter {
       this.pending.set(seq, {resolve, reject})
       // A write in flight keeps the process alive until it is answered.
       worker.ref()
-      worker.postMessage({type: 'write', seq, docs} satisfies EventWriterRequest)
+      worker.postMessage({type: 'write', seq, docs, heads} satisfies EventWriterRequest)
     })
   }
 

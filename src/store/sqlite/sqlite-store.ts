@@ -5,10 +5,10 @@ import Database from 'better-sqlite3'
 import {RateLimiterMemory, type RateLimiterAbstract} from 'rate-limiter-flexible'
 import {displayDbUrl} from '../display-url.js'
 import type {EventFilter, EventJson, EventPageRequest, IssueFilter, IssuePageRequest, TimeBucket} from '../query-types.js'
-import {EVENT_QUERY_MIGRATION, EVENT_TEXT_MIGRATION, JSON_COLUMNS, countEventRowsByBucket, queryEventRows, queryIssueRows} from './event-queries.js'
+import {EVENT_INDEX_MIGRATION, EVENT_QUERY_MIGRATION, EVENT_TEXT_MIGRATION, JSON_COLUMNS, countEventRowsByBucket, queryEventRows, queryIssueRows} from './event-queries.js'
 import {Checkpointer, DEFAULT_CHECKPOINTER_OPTIONS, type CheckpointerOptions} from './checkpointer.js'
 import {EventWriter, WriterGoneError} from './event-writer.js'
-import {prepareEventWrites, writeEvents} from './event-writes.js'
+import {headOf, prepareEventWrites, writeEvents} from './event-writes.js'
 import {
   DuplicateKeyError,
   StoreUnavailableError,
@@ -116,6 +116,8 @@ const MIGRATIONS: readonly string[] = [
   EVENT_QUERY_MIGRATION,
   // 4: a trigram index for free-text words (see event-queries.ts).
   EVENT_TEXT_MIGRATION,
+  // 5: term rows and words indexed after the events' commit, in steps (see event-queries.ts).
+  EVENT_INDEX_MIGRATION,
 ]
 
 interface UserRow {
@@ -461,7 +463,7 @@ export class SqliteStore implements Store {
   private writeBatch(events: ErrorEvent[], docs: string[]): unknown {
     const writer = this.writer
     if (writer !== null && writer.running) {
-      return writer.write(docs).catch((err: unknown) => {
+      return writer.write(docs, events.map(headOf)).catch((err: unknown) => {
         // The thread died with the batch, committed or not: write it here. The ids
         // are the same, so events it did commit are skipped and not counted twice.
         if (err instanceof WriterGoneError && !this.closed) return this.writeBatch(events, docs)
