@@ -51,32 +51,37 @@ const stmts = prepareEventWrites(db)
  */
 const INDEX_AFTER = 200
 const INDEX_IDLE_MS = 20
+const INDEX_RETRY_MS = 1000
 /** Events committed and not yet indexed, as written (a step parses the docs of those missing). */
 const unindexed = new Map<string, ErrorEvent>()
 let indexTimer: NodeJS.Timeout | null = null
 
 /**
- * Best effort: a failed step (the lock busy, the disk full) is tried again on the next
- * occasion, and queries read unindexed events from the table meanwhile. A backlog found
- * at start (a writer that stopped before indexing) is taken INDEX_STEP_MAX at a time.
+ * Best effort: a failed step (the lock busy, the disk full) is tried again after
+ * INDEX_RETRY_MS or the next write, and queries read unindexed events from the table
+ * meanwhile. A backlog found at start (a writer that stopped before indexing) is taken
+ * INDEX_STEP_MAX at a time.
  */
-function indexStep(max = INDEX_STEP_MAX): void {
+function indexStep(): void {
   if (indexTimer !== null) clearTimeout(indexTimer)
   indexTimer = null
-  let done = 0
+  let done: number
   try {
-    done = indexPendingEvents(db, stmts, unindexed, max)
+    done = indexPendingEvents(db, stmts, unindexed)
   } catch {
-    done = 0
+    scheduleIndex(INDEX_RETRY_MS)
+    return
   }
+  if (done === INDEX_STEP_MAX) scheduleIndex()
+  // Nothing left after the mark: what is still here was indexed (or deleted) by another connection.
+  else if (done === 0) unindexed.clear()
   // Too many to keep (steps failing for long): their docs serve then.
   if (unindexed.size > 20 * INDEX_STEP_MAX) unindexed.clear()
-  if (done === max) scheduleIndex()
 }
 
-function scheduleIndex(): void {
+function scheduleIndex(ms = INDEX_IDLE_MS): void {
   if (indexTimer !== null) clearTimeout(indexTimer)
-  indexTimer = setTimeout(indexStep, INDEX_IDLE_MS)
+  indexTimer = setTimeout(indexStep, ms)
 }
 
 function afterWrite(): void {
