@@ -486,11 +486,14 @@ function rowConditions(db: Db, sql: Sql, filter: EventFilter, driver: Driver): v
   for (const term of termsOfFilter(filter)) {
     if (driver.kind === 'term' && driver.key === term.key) continue
     // An event after indexed_through has no term rows yet: its doc is checked instead.
+    // A CASE, not an AND: SQLite evaluated `rowid > (subquery) AND <doc check>` doc
+    // first, reading and parsing the doc of every indexed row the lookup rejected
+    // (bucket counts on 1M events: 54 → 291–358 ms).
     const [inDoc, inDocParams] = termInDoc(term)
     sql.add(
       `AND (EXISTS (SELECT 1 FROM event_terms AS x WHERE x.project_id = e.project_id AND x.name = ?
          AND x.value IN (${placeholders(term.values.length)}) AND x.timestamp = e.timestamp AND x.event_id = e.id)
-       OR (e.rowid > (SELECT indexed_through FROM event_index_state) AND ${inDoc}))`,
+       OR CASE WHEN e.rowid > (SELECT indexed_through FROM event_index_state) THEN ${inDoc} END)`,
       term.name,
       ...term.values,
       ...inDocParams,
@@ -571,7 +574,7 @@ function arms(db: Db, filter: EventFilter, driver: Driver, bounds: Bounds, limit
     return sql
   })
   // The term rows and words of the newest events are written after them (schema 5).
-  if (driver.kind === 'term' || driver.kind === 'text') parts.push(unindexedArm(db, filter, bounds, limit))
+  if (driver.kind === 'term' || driver.kind === 'text') parts.push(unindexedArm(db, filter, bounds, limit, withConditions))
   return parts
 }
 
@@ -579,9 +582,10 @@ function arms(db: Db, filter: EventFilter, driver: Driver, bounds: Bounds, limit
  * The events not yet in event_terms / errors_text that match every condition, read
  * from the table after indexed_through (the rowid range: NOT INDEXED keeps SQLite off
  * the project's time index). Usually the last few hundred; in the same statement as
- * the indexed arms, so the two never overlap.
+ * the indexed arms, so the two never overlap. Without conditions (slice ends, which
+ * only need positions in order) it yields all of them in the range.
  */
-function unindexedArm(db: Db, filter: EventFilter, bounds: Bounds, limit: number | null): Sql {
+function unindexedArm(db: Db, filter: EventFilter, bounds: Bounds, limit: number | null, withConditions: boolean): Sql {
   const dir = bounds.order === 'desc' ? 'DESC' : 'ASC'
   const sql = new Sql().add(
     `SELECT e.timestamp AS ts, e.id AS id, e.rowid AS rid FROM errors AS e NOT INDEXED
@@ -589,7 +593,7 @@ function unindexedArm(db: Db, filter: EventFilter, bounds: Bounds, limit: number
     filter.projectId,
   )
   rangeSql(sql, 'e.timestamp', 'e.id', bounds)
-  rowConditions(db, sql, filter, {kind: 'time'})
+  if (withConditions) rowConditions(db, sql, filter, {kind: 'time'})
   sql.add(`ORDER BY e.timestamp ${dir}, e.id ${dir}`)
   if (limit !== null) sql.add('LIMIT ?', limit)
   return sql
