@@ -3,7 +3,7 @@
 // storage at all. Prints "listening on http://…" like crashlog serve.
 //
 // With `--durable <file>` it is the ceiling for *durable* 202s instead: each body is
-// appended to the file and answered only after an fdatasync that covers it, with
+// written to the file and answered only after an fdatasync that covers it, with
 // group commit (the bodies that arrive while one fdatasync runs share the next) —
 // crashlog's own write model with no parsing, no indexes and no database. The file is
 // written in full first and then overwritten in a ring, as SQLite reuses its WAL: an

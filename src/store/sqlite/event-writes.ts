@@ -156,24 +156,22 @@ export const INDEX_STEP_MAX = 1000
  * at insert time, their words by rowid range.
  */
 export function indexPendingEvents(db: Db, stmts: EventWriteStatements, known: Map<string, ErrorEvent>, max = INDEX_STEP_MAX): number {
-  const ids: string[] = []
-  const done = db.transaction(() => indexUnindexed(db, stmts, known, max, ids)).immediate()
+  const ids = db.transaction(() => indexUnindexed(db, stmts, known, max)).immediate()
   for (const id of ids) known.delete(id)
-  return done
+  return ids.length
 }
 
-
-function indexUnindexed(db: Db, stmts: EventWriteStatements, known: ReadonlyMap<string, ErrorEvent>, max: number, ids?: string[]): number {
+/** Returns the ids of the events it indexed. */
+function indexUnindexed(db: Db, stmts: EventWriteStatements, known: ReadonlyMap<string, ErrorEvent>, max: number): string[] {
   const through = stmts.indexedThrough.get() as number
   const rows = stmts.unindexed.all(through, max) as {rid: number; id: string}[]
   const last = rows[rows.length - 1]
-  if (last === undefined) return 0
-  if (ids !== undefined) for (const row of rows) ids.push(row.id)
+  if (last === undefined) return []
   indexEventTerms(
     db,
     rows.map((row) => known.get(row.id) ?? fromDoc(stmts.docByRowid.get(row.rid) as string)),
   )
   stmts.indexText.run(through, last.rid)
   stmts.setIndexedThrough.run(last.rid)
-  return rows.length
+  return rows.map((row) => row.id)
 }
